@@ -1,0 +1,70 @@
+"""Argument validation shared by the public classes (private).
+
+Every check raises `ValueError` naming the argument and the value received,
+in the words Keras itself uses, so that a bad argument fails at construction
+time instead of deep inside a backend.
+"""
+
+import numbers
+
+
+def positive_int(name, value):
+    """Returns `value` as an `int`, or raises if it is not a positive int."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value <= 0
+    ):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"positive integer, got {value!r}."
+        )
+    return int(value)
+
+
+def rate(name, value):
+    """Returns `value` as a float, or raises if it is not in `[0, 1)`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not 0.0 <= value < 1.0
+    ):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"float in [0, 1), got {value!r}."
+        )
+    return float(value)
+
+
+def positive_float(name, value):
+    """Returns `value` as a float, or raises if it is not `> 0`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not value > 0
+    ):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"positive float, got {value!r}."
+        )
+    return float(value)
+
+
+def boolean(name, value):
+    """Returns `value`, or raises if it is not a Python bool."""
+    if not isinstance(value, bool):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected "
+            f"True or False, got {value!r}."
+        )
+    return value
+
+
+def one_of(name, value, choices):
+    """Returns `value`, or raises if it is not one of `choices`."""
+    if value not in choices:
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected one "
+            f"of {sorted(choices)}, got {value!r}."
+        )
+    return value

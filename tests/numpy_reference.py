@@ -1,0 +1,143 @@
+"""NumPy transcriptions of the equations in the cells' docstrings.
+
+Written independently of the implementation, from the docstrings alone, in
+float64. `run_rnn` reproduces `keras.layers.RNN`'s loop semantics on the
+TensorFlow backend: masked steps keep the states, and their output repeats
+the previous step's output (zeros before the first processed step), or is
+zero with `zero_output_for_mask`.
+"""
+
+import numpy as np
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def layer_norm(x, gamma, beta, epsilon):
+    mean = x.mean(axis=-1, keepdims=True)
+    variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(variance + epsilon) * gamma + beta
+
+
+def ln_lstm_step(
+    w, x, states, epsilon=1e-3, carry_normalized_cell=False, use_bias=True
+):
+    """LNLSTMCell: `w` maps weight names to arrays."""
+    h, c = states
+    z = layer_norm(
+        x @ w["kernel"], w["kernel_norm_gamma"], w["kernel_norm_beta"], epsilon
+    ) + layer_norm(
+        h @ w["recurrent_kernel"],
+        w["recurrent_norm_gamma"],
+        w["recurrent_norm_beta"],
+        epsilon,
+    )
+    if use_bias:
+        z = z + w["bias"]
+    i, f, g, o = np.split(z, 4, axis=-1)
+    c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+    c_normalized = layer_norm(
+        c, w["state_norm_gamma"], w["state_norm_beta"], epsilon
+    )
+    h = sigmoid(o) * np.tanh(c_normalized)
+    return h, [h, c_normalized if carry_normalized_cell else c]
+
+
+def ln_gru_step(w, x, states, epsilon=1e-3, use_bias=True):
+    """LNGRUCell (reset_after): `w` maps weight names to arrays."""
+    (h,) = states
+    xz, xr, xh = np.split(
+        layer_norm(
+            x @ w["kernel"],
+            w["kernel_norm_gamma"],
+            w["kernel_norm_beta"],
+            epsilon,
+        ),
+        3,
+        axis=-1,
+    )
+    hz, hr, hh = np.split(
+        layer_norm(
+            h @ w["recurrent_kernel"],
+            w["recurrent_norm_gamma"],
+            w["recurrent_norm_beta"],
+            epsilon,
+        ),
+        3,
+        axis=-1,
+    )
+    b = w["bias"] if use_bias else np.zeros(3 * h.shape[-1])
+    bz, br, bh = np.split(b, 3)
+    z = sigmoid(xz + hz + bz)
+    r = sigmoid(xr + hr + br)
+    candidate = np.tanh(xh + r * hh + bh)
+    h = z * h + (1 - z) * candidate
+    return h, [h]
+
+
+def sru_step(
+    w,
+    x,
+    states,
+    activation=lambda v: v,
+    layer_norm_epsilon=None,
+    use_bias=True,
+):
+    """SRUCell: `w` maps weight names to arrays.
+
+    `layer_norm_epsilon` is `None` without `layer_norm`, else its epsilon.
+    Missing `recurrent_kernel` means `use_recurrent_kernel=False`.
+    """
+    h, c = states
+    units = c.shape[-1]
+    x_in = x
+    if layer_norm_epsilon is not None:
+        x_in = layer_norm(
+            x, w["input_norm_gamma"], w["input_norm_beta"], layer_norm_epsilon
+        )
+    blocks = np.split(x_in @ w["kernel"], w["kernel"].shape[1] // units, -1)
+    x_tilde, w_f, w_r = blocks[:3]
+    highway = blocks[3] if len(blocks) == 4 else x
+    v_f, v_r = np.split(w.get("recurrent_kernel", np.zeros(2 * units)), 2)
+    b_f, b_r = np.split(w["bias"] if use_bias else np.zeros(2 * units), 2)
+    f = sigmoid(w_f + v_f * c + b_f)
+    r = sigmoid(w_r + v_r * c + b_r)
+    c = f * c + (1 - f) * x_tilde
+    h = r * activation(c) + (1 - r) * highway
+    return h, [h, c]
+
+
+def run_rnn(
+    step,
+    inputs,
+    initial_states,
+    mask=None,
+    go_backwards=False,
+    zero_output_for_mask=False,
+):
+    """Runs `step(x_t, states) -> (output, states)` over `inputs[:, t]`.
+
+    Returns `(outputs [batch, time, units], final_states)`, the outputs in
+    processing order (reversed when `go_backwards`), as Keras returns them.
+    """
+    batch, steps = inputs.shape[:2]
+    if mask is None:
+        mask = np.ones((batch, steps), dtype=bool)
+    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
+    states = [np.asarray(s, dtype=np.float64) for s in initial_states]
+    previous = None
+    outputs = []
+    for t in order:
+        output, new_states = step(inputs[:, t], states)
+        keep = mask[:, t][:, None]
+        if previous is None:
+            previous = np.zeros_like(output)
+        if zero_output_for_mask:
+            output = np.where(keep, output, 0.0)
+        else:
+            output = np.where(keep, output, previous)
+        states = [np.where(keep, n, s) for n, s in zip(new_states, states)]
+        outputs.append(output)
+        previous = output
+    return np.stack(outputs, axis=1), states

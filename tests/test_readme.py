@@ -1,0 +1,20 @@
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).parents[1]
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"^(pip install -e \"\.\[test\]\" && pytest.*)$", readme, re.M)
+    assert match, "README.md must state the test command"
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert match.group(1) in ci_lines
+
+
+def test_the_readme_python_examples_run():
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
