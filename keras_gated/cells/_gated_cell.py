@@ -14,9 +14,9 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
     out of the time loop:
 
     - `project(inputs, training)` maps inputs, one step `[batch, features]`
-      or a whole sequence `[batch, time, features]`, to everything that
-      depends on the inputs alone (input dropout, `x W`, its layer norm,
-      the bias);
+      or a whole time-major sequence `[time, batch, features]`, to
+      everything that depends on the inputs alone (input dropout, `x W`,
+      its layer norm, the bias);
     - `step(projection, states, training)` runs one time step of the
       recurrence from one step of that projection.
 
@@ -148,15 +148,14 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
     def _input_dropout(self, inputs, training):
         """Applies the input dropout mask, to one step or a whole sequence.
 
-        The mask is the one `keras.layers.RNN` prepared before the loop
-        (`DropoutRNNCell`); for a sequence it is shared by all time steps.
+        The mask is the `(batch, features)` one `keras.layers.RNN` prepared
+        before the loop (`DropoutRNNCell`); a time-major sequence broadcasts
+        it over time, so every step shares it.
         """
         if not (training and self.dropout > 0):
             return inputs
-        if len(inputs.shape) == 2:
-            return inputs * self.get_dropout_mask(inputs)
-        mask = self.get_dropout_mask(inputs[:, 0])
-        return inputs * ops.expand_dims(mask, 1)
+        step = inputs if len(inputs.shape) == 2 else inputs[0]
+        return inputs * self.get_dropout_mask(step)
 
     def _recurrent_dropout(self, state, training):
         """Applies the recurrent dropout mask to `state`."""
@@ -165,9 +164,9 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
         return state * self.get_recurrent_dropout_mask(state)
 
     def _matmul(self, inputs, kernel):
-        """`inputs @ kernel`, for one step or a `[batch, time, ...]` sequence.
+        """`inputs @ kernel`, for one step or a `[time, batch, ...]` sequence.
 
-        A sequence is flattened to `[batch * time, features]` so that the
+        A sequence is flattened to `[time * batch, features]` so that the
         backend runs one large matrix product.
         """
         if len(inputs.shape) == 2:

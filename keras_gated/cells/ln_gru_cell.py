@@ -189,7 +189,7 @@ class LNGRUCell(GatedCell):
         )
 
     def project(self, inputs, training=False):
-        """Returns `LN(x W; γx, βx) + b` for one step or a whole sequence."""
+        """Returns `LN(x W; γx, βx) + b`, for one step or a time-major sequence."""
         inputs = self._input_dropout(inputs, training)
         x = layer_norm(
             self._matmul(inputs, self.kernel),

@@ -217,7 +217,7 @@ class LNLSTMCell(GatedCell):
         )
 
     def project(self, inputs, training=False):
-        """Returns `LN(x W; γx, βx) + b` for one step or a whole sequence."""
+        """Returns `LN(x W; γx, βx) + b`, for one step or a time-major sequence."""
         inputs = self._input_dropout(inputs, training)
         z = layer_norm(
             self._matmul(inputs, self.kernel),

@@ -247,8 +247,8 @@ class SRUCell(GatedCell):
     def project(self, inputs, training=False):
         """Returns `[x W_x̃, x W_f + b_f, x W_r + b_r, x̂]` along the last axis.
 
-        For one step `(batch, features)` or a whole sequence
-        `(batch, time, features)`; the result has `4 * units` features.
+        For one step `(batch, features)` or a time-major sequence
+        `(time, batch, features)`; the result has `4 * units` features.
         """
         highway = inputs
         if self.layer_norm:

@@ -1,0 +1,269 @@
+"""The fused layers equal `keras.layers.RNN(cell)` and keep its contract.
+
+Parametrized over `LNLSTM`, `LNGRU` and `SRU`; `test_sru.py` adds the
+parallel scan.
+"""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+from keras import ops
+
+import keras_gated as kg
+from tests.cell_cases import randomize
+
+BATCH, STEPS, FEATURES, UNITS = 3, 6, 4, 5
+
+all_layers = pytest.mark.parametrize(
+    "layer_class", [kg.LNLSTM, kg.LNGRU, kg.SRU], ids=lambda c: c.__name__
+)
+
+
+def _inputs(seed=0, batch=BATCH, steps=STEPS):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(batch, steps, FEATURES)).astype("float32")
+
+
+def _layer_and_reference(layer_class, **kwargs):
+    """A built fused layer with random weights, and `RNN` on its cell."""
+    layer = layer_class(UNITS, **kwargs)
+    layer.build((None, None, FEATURES))
+    randomize(layer.cell)
+    rnn_kwargs = {
+        k: v
+        for k, v in layer.get_config().items()
+        if k
+        in (
+            "return_sequences",
+            "return_state",
+            "go_backwards",
+            "zero_output_for_mask",
+            "unroll",
+        )
+    }
+    return layer, keras.layers.RNN(layer.cell, **rnn_kwargs)
+
+
+def _assert_all_close(actual, expected, atol=1e-5):
+    actual, expected = tf.nest.flatten(actual), tf.nest.flatten(expected)
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        np.testing.assert_allclose(a, e, atol=atol)
+
+
+MASK = np.array(
+    [[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [0, 0, 1, 1, 0, 1]], dtype=bool
+)
+
+
+@all_layers
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("masked", [False, True], ids=["no_mask", "mask"])
+def test_layer_equals_rnn_of_its_cell(
+    layer_class, return_sequences, go_backwards, masked
+):
+    layer, reference = _layer_and_reference(
+        layer_class,
+        return_sequences=return_sequences,
+        return_state=True,
+        go_backwards=go_backwards,
+    )
+    x = _inputs()
+    rng = np.random.default_rng(3)
+    initial = [
+        rng.normal(size=(BATCH, s)).astype("float32")
+        for s in layer.cell.state_size
+    ]
+    mask = MASK if masked else None
+    _assert_all_close(
+        layer(x, initial_state=initial, mask=mask),
+        reference(x, initial_state=initial, mask=mask),
+    )
+
+
+@all_layers
+def test_zero_output_for_mask_and_unroll_equal_rnn_of_its_cell(layer_class):
+    for kwargs in ({"zero_output_for_mask": True}, {"unroll": True}):
+        layer, reference = _layer_and_reference(
+            layer_class, return_sequences=True, **kwargs
+        )
+        x = _inputs()
+        _assert_all_close(layer(x, mask=MASK), reference(x, mask=MASK))
+
+
+@all_layers
+def test_dropout_in_training_equals_rnn_of_its_cell(layer_class):
+    layer, reference = _layer_and_reference(
+        layer_class,
+        return_sequences=True,
+        dropout=0.3,
+        recurrent_dropout=0.3,
+        seed=4,
+    )
+    seed_state = ops.convert_to_numpy(layer.cell.seed_generator.state)
+    x = _inputs()
+    out = layer(x, training=True)
+    layer.cell.seed_generator.state.assign(seed_state)
+    expected = reference(x, training=True)
+    # Same masks, drawn before the loop from the same seed state.
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    assert not np.allclose(out, layer(x))
+
+
+@all_layers
+def test_stateful_in_two_halves_equals_one_pass(layer_class):
+    x = _inputs()
+    layer, _ = _layer_and_reference(layer_class)
+    expected = layer(x)
+    stateful = layer_class(UNITS, stateful=True)
+    stateful.build((BATCH, None, FEATURES))
+    stateful.set_weights(layer.get_weights())
+    stateful(x[:, :2])
+    np.testing.assert_allclose(stateful(x[:, 2:]), expected, atol=1e-6)
+    stateful.reset_state()
+    np.testing.assert_allclose(stateful(x), expected, atol=1e-6)
+
+
+@all_layers
+def test_bidirectional(layer_class):
+    layer = keras.layers.Bidirectional(layer_class(UNITS, return_sequences=True))
+    x = _inputs()
+    out = layer(x)
+    assert out.shape == (BATCH, STEPS, 2 * UNITS)
+    np.testing.assert_allclose(out[..., :UNITS], layer.forward_layer(x), atol=1e-6)
+    np.testing.assert_allclose(
+        out[..., UNITS:], layer.backward_layer(x)[:, ::-1], atol=1e-6
+    )
+
+
+@all_layers
+@pytest.mark.parametrize("dtype", ["float64", "mixed_float16", "mixed_bfloat16"])
+def test_dtypes(layer_class, dtype):
+    layer, reference = _layer_and_reference(layer_class, return_sequences=True)
+    x = _inputs()
+    expected = reference(x)
+    other = layer_class(UNITS, return_sequences=True, dtype=dtype)
+    other.build((None, None, FEATURES))
+    other.set_weights(layer.get_weights())
+    out = other(x)
+    compute = "float64" if dtype == "float64" else dtype.split("_")[1]
+    assert keras.backend.standardize_dtype(out.dtype) == compute
+    assert all(w.dtype == ("float64" if dtype == "float64" else "float32")
+               for w in other.weights)
+    atol = 1e-5 if dtype == "float64" else 0.05
+    np.testing.assert_allclose(ops.cast(out, "float32"), expected, atol=atol)
+
+
+@all_layers
+def test_float64_gradients_match_finite_differences(layer_class):
+    layer = layer_class(3, return_sequences=True, dtype="float64")
+    layer.build((None, None, 2))
+    randomize(layer.cell)
+    x = np.random.default_rng(0).normal(size=(2, 3, 2))
+    projection = np.random.default_rng(1).normal(size=(2, 3, 3))
+    weights = [v.value for v in layer.trainable_variables]
+    seed_state = [v.value for v in layer.non_trainable_variables]
+
+    @tf.function
+    def loss(x, *weights):
+        out, _ = layer.stateless_call(weights, seed_state, x)
+        return tf.reduce_sum(out * projection)
+
+    theoretical, numerical = tf.test.compute_gradient(
+        loss, [tf.constant(x), *weights], delta=1e-6
+    )
+    for t, n in zip(theoretical, numerical):
+        np.testing.assert_allclose(t, n, rtol=1e-5, atol=1e-7)
+
+
+# --- Configuration, saving, export ----------------------------------------
+
+
+@all_layers
+def test_config_is_flat_and_round_trips(layer_class):
+    layer = layer_class(
+        UNITS, return_sequences=True, dropout=0.25, norm_epsilon=1e-4, name="x"
+    )
+    config = layer.get_config()
+    assert "cell" not in config
+    assert config["units"] == UNITS
+    assert config["return_sequences"] is True
+    assert config["dropout"] == 0.25 and config["norm_epsilon"] == 1e-4
+    clone = layer_class.from_config(config)
+    assert clone.get_config() == config
+    assert clone.cell.get_config() == layer.cell.get_config()
+
+
+def _model(layer_class):
+    inputs = keras.Input((None, FEATURES))
+    hidden = layer_class(UNITS)(inputs)
+    return keras.Model(inputs, keras.layers.Dense(1)(hidden))
+
+
+@all_layers
+def test_keras_file_round_trip_is_bit_identical(layer_class, tmp_path):
+    model = _model(layer_class)
+    x = _inputs()
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded.layers[1]) is layer_class
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
+
+
+@all_layers
+def test_saved_model_export_serves_the_same_numbers(layer_class, tmp_path):
+    model = _model(layer_class)
+    path = str(tmp_path / "exported")
+    model.export(path, verbose=False)
+    serving = tf.saved_model.load(path)
+    for batch, steps in [(2, 3), (5, 7)]:
+        x = _inputs(batch=batch, steps=steps)
+        np.testing.assert_allclose(serving.serve(x), model(x), atol=1e-6)
+
+
+@all_layers
+def test_fit_gives_finite_decreasing_loss(layer_class):
+    model = _model(layer_class)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    x = _inputs(batch=16)
+    y = x.sum(axis=(1, 2))[:, None] / 10
+    losses = model.fit(x, y, epochs=8, batch_size=8, verbose=0).history["loss"]
+    assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+
+
+# --- Errors ----------------------------------------------------------------
+
+
+@all_layers
+def test_wrong_input_rank_is_a_clear_error(layer_class):
+    with pytest.raises(ValueError, match=r"ndim=3.*ndim=2|\(batch_size, timesteps"):
+        layer_class(4)(np.zeros((2, 3), "float32"))
+
+
+@all_layers
+def test_wrong_feature_size_after_build_is_a_clear_error(layer_class):
+    layer = layer_class(4)
+    layer(np.zeros((2, 3, 5), "float32"))
+    with pytest.raises(ValueError, match="expected axis -1.*value 5.*7"):
+        layer(np.zeros((2, 3, 7), "float32"))
+
+
+@all_layers
+def test_stateful_needs_a_static_batch_size(layer_class):
+    layer = layer_class(4, stateful=True)
+    with pytest.raises(ValueError, match="batch size must be static"):
+        layer(keras.Input((3, 5)))
+
+
+@all_layers
+def test_bad_cell_arguments_are_reported_by_the_layer(layer_class):
+    with pytest.raises(ValueError, match="`units`.*0"):
+        layer_class(0)
+    with pytest.raises(ValueError, match="`dropout`.*1.5"):
+        layer_class(4, dropout=1.5)

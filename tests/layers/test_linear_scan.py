@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gated.layers._linear_scan import linear_recurrence
+
+
+def _reference(a, b, c):
+    out = []
+    for a_t, b_t in zip(a, b):
+        c = a_t * c + b_t
+        out.append(c)
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 4, 5, 15, 16, 17, 99, 100])
+def test_matches_the_sequential_recurrence(steps):
+    rng = np.random.default_rng(steps)
+    a = rng.uniform(0, 1, size=(steps, 2, 3))
+    b = rng.normal(size=(steps, 2, 3))
+    c_0 = rng.normal(size=(2, 3))
+    np.testing.assert_allclose(
+        linear_recurrence(a, b, c_0), _reference(a, b, c_0), atol=1e-12
+    )
+
+
+def test_unknown_length_uses_fixed_blocks():
+    @tf.function(
+        input_signature=[tf.TensorSpec((None, 2, 3), tf.float64)] * 2
+        + [tf.TensorSpec((2, 3), tf.float64)]
+    )
+    def scan(a, b, c_0):
+        return linear_recurrence(a, b, c_0)
+
+    rng = np.random.default_rng(0)
+    for steps in (1, 31, 32, 33, 70):
+        a = rng.uniform(0, 1, size=(steps, 2, 3))
+        b = rng.normal(size=(steps, 2, 3))
+        c_0 = rng.normal(size=(2, 3))
+        np.testing.assert_allclose(
+            scan(a, b, c_0), _reference(a, b, c_0), atol=1e-12
+        )
