@@ -25,3 +25,32 @@ def layer_norm(x, gamma, beta, epsilon):
     scale = ops.rsqrt(variance + epsilon) * ops.cast(gamma, compute_dtype)
     y = centered * scale + ops.cast(beta, compute_dtype)
     return ops.cast(y, dtype)
+
+
+def layer_norm_of_product(x, kernel, gamma, beta, epsilon):
+    """Returns `layer_norm(x @ kernel, gamma, beta, epsilon)`, computed cheaply.
+
+    For a whole sequence of inputs, `x @ kernel` is 4 (LSTM) or 3 (GRU)
+    times wider than `x`, and each pass of a plain layer norm over it
+    (mean, centering, variance, scaling) streams that wide tensor through
+    memory. The same numbers follow from the narrow side, since with
+    `W_c = kernel - mean(kernel, axis=1)` (each row centered):
+
+    - `x @ W_c` is `x @ kernel` already centered;
+    - its variance is the quadratic form `x · (x @ M)` with
+      `M = W_c W_cᵀ / n`, an `(in, in)` matrix;
+
+    so `LN(x @ kernel) = (x ⊙ rsqrt(var + ε)) @ (W_c ⊙ γ) + β`: the
+    per-row scale applies to the narrow `x`, and the wide tensor is written
+    once, by a matrix product with a bias (which TensorFlow fuses). Used for
+    float32 and float64 inputs; the statistics are those of `layer_norm`,
+    up to rounding.
+    """
+    units = kernel.shape[-1]
+    centered = kernel - ops.mean(kernel, axis=1, keepdims=True)
+    moments = ops.matmul(centered, ops.transpose(centered)) / units
+    variance = ops.sum(ops.matmul(x, moments) * x, axis=-1, keepdims=True)
+    # The quadratic form is >= 0 in exact arithmetic; rounding may not be.
+    rstd = ops.rsqrt(ops.maximum(variance, 0) + epsilon)
+    scaled_kernel = centered * ops.cast(gamma, x.dtype)
+    return ops.matmul(x * rstd, scaled_kernel) + ops.cast(beta, x.dtype)

@@ -5,6 +5,8 @@ from keras import ops
 
 from keras_gated import _checks
 from keras_gated._compat import DropoutRNNCell
+from keras_gated._layer_norm import layer_norm
+from keras_gated._layer_norm import layer_norm_of_product
 
 
 class GatedCell(DropoutRNNCell, keras.layers.Layer):
@@ -14,9 +16,9 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
     out of the time loop:
 
     - `project(inputs, training)` maps inputs, one step `[batch, features]`
-      or a whole time-major sequence `[time, batch, features]`, to
-      everything that depends on the inputs alone (input dropout, `x W`,
-      its layer norm, the bias);
+      or a whole sequence `[batch, time, features]`, to everything that
+      depends on the inputs alone (input dropout, `x W`, its layer norm,
+      the bias);
     - `step(projection, states, training)` runs one time step of the
       recurrence from one step of that projection.
 
@@ -149,13 +151,15 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
         """Applies the input dropout mask, to one step or a whole sequence.
 
         The mask is the `(batch, features)` one `keras.layers.RNN` prepared
-        before the loop (`DropoutRNNCell`); a time-major sequence broadcasts
-        it over time, so every step shares it.
+        before the loop (`DropoutRNNCell`); every step of a sequence shares
+        it.
         """
         if not (training and self.dropout > 0):
             return inputs
-        step = inputs if len(inputs.shape) == 2 else inputs[0]
-        return inputs * self.get_dropout_mask(step)
+        if len(inputs.shape) == 2:
+            return inputs * self.get_dropout_mask(inputs)
+        mask = self.get_dropout_mask(inputs[:, 0])
+        return inputs * ops.expand_dims(mask, 1)
 
     def _recurrent_dropout(self, state, training):
         """Applies the recurrent dropout mask to `state`."""
@@ -163,18 +167,42 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
             return state
         return state * self.get_recurrent_dropout_mask(state)
 
-    def _matmul(self, inputs, kernel):
-        """`inputs @ kernel`, for one step or a `[time, batch, ...]` sequence.
+    def _matmul(self, inputs, kernel, bias=None):
+        """`inputs @ kernel (+ bias)`, for one step or a whole sequence.
 
-        A sequence is flattened to `[time * batch, features]` so that the
-        backend runs one large matrix product.
+        A sequence is flattened to `[batch * time, features]` so that the
+        backend runs one large matrix product, and the bias is added to that
+        2-D product, where TensorFlow fuses it into the MatMul.
         """
         if len(inputs.shape) == 2:
-            return ops.matmul(inputs, kernel)
+            out = ops.matmul(inputs, kernel)
+            return out if bias is None else out + bias
         shape = ops.shape(inputs)
-        flat = ops.reshape(inputs, (-1, shape[-1]))
-        out = ops.matmul(flat, kernel)
+        out = ops.matmul(ops.reshape(inputs, (-1, shape[-1])), kernel)
+        if bias is not None:
+            out = out + bias
         return ops.reshape(out, (shape[0], shape[1], kernel.shape[-1]))
+
+    def _normalized_projection(self, inputs, kernel, gamma, beta):
+        """`LN(inputs @ kernel; gamma, beta)`, for a step or a sequence.
+
+        A float32/float64 sequence takes the cheaper, equivalent route of
+        `layer_norm_of_product`, which never streams the wide product
+        through a plain layer norm.
+        """
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+        if len(inputs.shape) == 3 and dtype in ("float32", "float64"):
+            shape = ops.shape(inputs)
+            flat = ops.reshape(inputs, (-1, shape[-1]))
+            normalized = layer_norm_of_product(
+                flat, kernel, gamma, beta, self.norm_epsilon
+            )
+            return ops.reshape(
+                normalized, (shape[0], shape[1], kernel.shape[-1])
+            )
+        return layer_norm(
+            self._matmul(inputs, kernel), gamma, beta, self.norm_epsilon
+        )
 
     def get_initial_state(self, batch_size=None):
         return [

@@ -189,17 +189,17 @@ class LNGRUCell(GatedCell):
         )
 
     def project(self, inputs, training=False):
-        """Returns `LN(x W; γx, βx) + b`, for one step or a time-major sequence."""
-        inputs = self._input_dropout(inputs, training)
-        x = layer_norm(
-            self._matmul(inputs, self.kernel),
-            self.kernel_norm_gamma,
-            self.kernel_norm_beta,
-            self.norm_epsilon,
-        )
+        """Returns `LN(x W; γx, βx) + b`, for one step or a whole sequence."""
+        shift = self.kernel_norm_beta
         if self.use_bias:
-            x = x + self.bias
-        return x
+            # LN(x W) + b with one pass less: b joins the norm's shift.
+            shift = shift + ops.cast(self.bias, shift.dtype)
+        return self._normalized_projection(
+            self._input_dropout(inputs, training),
+            self.kernel,
+            self.kernel_norm_gamma,
+            shift,
+        )
 
     def step(self, projection, states, training=False):
         """One time step from `project`'s output for that step."""

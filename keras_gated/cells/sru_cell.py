@@ -247,8 +247,8 @@ class SRUCell(GatedCell):
     def project(self, inputs, training=False):
         """Returns `[x W_x̃, x W_f + b_f, x W_r + b_r, x̂]` along the last axis.
 
-        For one step `(batch, features)` or a time-major sequence
-        `(time, batch, features)`; the result has `4 * units` features.
+        For one step `(batch, features)` or a whole sequence
+        `(batch, time, features)`; the result has `4 * units` features.
         """
         highway = inputs
         if self.layer_norm:
@@ -258,16 +258,14 @@ class SRUCell(GatedCell):
                 self.input_norm_beta,
                 self.norm_epsilon,
             )
-        projection = self._matmul(
-            self._input_dropout(inputs, training), self.kernel
-        )
+        bias = None
         if self.use_bias:
             # [0, b_f, b_r] over the first 3u columns, 0 over P's.
-            bias = ops.pad(
-                self.bias,
-                [[self.units, projection.shape[-1] - 3 * self.units]],
-            )
-            projection = projection + bias
+            width = self.kernel.shape[-1]
+            bias = ops.pad(self.bias, [[self.units, width - 3 * self.units]])
+        projection = self._matmul(
+            self._input_dropout(inputs, training), self.kernel, bias
+        )
         if self.has_highway_projection:
             return projection
         return ops.concatenate([projection, highway], axis=-1)
@@ -283,8 +281,9 @@ class SRUCell(GatedCell):
             r = r + v_r * c_gates
         f = self.recurrent_activation(f)
         r = self.recurrent_activation(r)
-        c = f * c_tm1 + (1 - f) * x_tilde
-        h = r * self.activation(c) + (1 - r) * highway
+        # f c + (1 - f) x̃ and r g(c) + (1 - r) x̂, one operation less each.
+        c = x_tilde + f * (c_tm1 - x_tilde)
+        h = highway + r * (self.activation(c) - highway)
         return h, [h, c]
 
     def get_config(self):

@@ -1,7 +1,6 @@
 """The fused-layer machinery shared by LNLSTM, LNGRU and SRU (private)."""
 
 import keras
-from keras import ops
 from keras import tree
 
 from keras_gated._compat import rnn
@@ -70,18 +69,12 @@ class FusedRNN(keras.layers.RNN):
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if tree.is_nested(mask):
             mask = mask[0]
-        # Time-major from the start: transposing the inputs is cheaper than
-        # transposing their 3-4 times wider projection.
-        projection = self.cell.project(
-            ops.transpose(sequences, (1, 0, 2)), training=training
-        )
-        if mask is not None:
-            mask = ops.transpose(mask)
+        projection = self.cell.project(sequences, training=training)
 
         def step(projection_t, states):
             return self.cell.step(projection_t, states, training=training)
 
-        last_output, outputs, states = rnn(
+        return rnn(
             step,
             projection,
             initial_state,
@@ -89,13 +82,9 @@ class FusedRNN(keras.layers.RNN):
             mask=mask,
             unroll=self.unroll,
             input_length=sequences.shape[1],
-            time_major=True,
             zero_output_for_mask=self.zero_output_for_mask,
             return_all_outputs=self.return_sequences,
         )
-        if self.return_sequences:
-            outputs = ops.transpose(outputs, (1, 0, 2))
-        return last_output, outputs, states
 
     def get_config(self):
         config = super().get_config()

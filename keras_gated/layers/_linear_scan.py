@@ -11,8 +11,8 @@ DYNAMIC_BLOCK = 32
 def linear_recurrence(a, b, c_0):
     """Returns every `c_t` of `c_t = a_t ⊙ c_{t-1} + b_t`, `c_{-1} = c_0`.
 
-    `a` and `b` are time-major, `(time, batch, units)`; `c_0` is
-    `(batch, units)`; the result is `(time, batch, units)`.
+    `a` and `b` are `(batch, time, units)`, `c_0` is `(batch, units)`, and
+    the result is `(batch, time, units)`.
 
     Each step is an affine map of `c`, and affine maps compose
     associatively. The time axis is cut into `N` blocks of `K ≈ sqrt(T)`
@@ -26,42 +26,41 @@ def linear_recurrence(a, b, c_0):
        (`K` steps).
 
     That is `2K + N ≈ 3 sqrt(T)` sequential steps instead of `T`, for
-    about twice the element-wise work: on CPU and GPU alike, far fewer,
-    larger operations. (`keras.ops.associative_scan`, of depth `log T`,
-    measured slower than the plain loop on CPU and needs a static `T`.)
+    about twice the element-wise work: far fewer, larger operations.
+    (`keras.ops.associative_scan`, of depth `log T`, measured slower than
+    the plain loop on CPU, and needs a static `T` on TensorFlow.)
     """
-    steps = a.shape[0]
+    steps = a.shape[1]
     block = DYNAMIC_BLOCK if steps is None else max(1, math.isqrt(steps))
-    total = ops.shape(a)[0]
+    batch, total, units = ops.shape(a)
     blocks = (total + block - 1) // block
-    padding = blocks * block - total
+    padding = [[0, 0], [0, blocks * block - total], [0, 0]]
     # Padded steps are the identity map: a = 1, b = 0.
-    a = ops.pad(a, [[0, padding], [0, 0], [0, 0]], constant_values=1)
-    b = ops.pad(b, [[0, padding], [0, 0], [0, 0]])
-    tail = ops.shape(a)[1:]
-    a = ops.unstack(ops.reshape(a, (blocks, block, *tail)), axis=1)
-    b = ops.unstack(ops.reshape(b, (blocks, block, *tail)), axis=1)
+    a = ops.pad(a, padding, constant_values=1)
+    b = ops.pad(b, padding)
+    a = ops.unstack(ops.reshape(a, (batch, blocks, block, units)), axis=2)
+    b = ops.unstack(ops.reshape(b, (batch, blocks, block, units)), axis=2)
 
     # 1. Compose each block's maps: c -> a_block * c + b_block.
     a_block, b_block = a[0], b[0]
     for a_k, b_k in zip(a[1:], b[1:]):
         a_block, b_block = a_k * a_block, a_k * b_block + b_k
 
-    # 2. Each block's starting state. (One stacked `xs`: Keras 3.15's TF
-    # `scan` fails on several `xs` of unknown length.)
+    # 2. Each block's starting state, scanning over blocks (time-major).
+    # One stacked `xs`: Keras 3.15's TF `scan` fails on several `xs` of
+    # unknown length.
     def across_blocks(c, block_map):
         c = block_map[0] * c + block_map[1]
         return c, c
 
-    _, ends = ops.scan(
-        across_blocks, c_0, ops.stack([a_block, b_block], axis=1)
-    )
+    block_maps = ops.transpose(ops.stack([a_block, b_block]), (2, 0, 1, 3))
+    _, ends = ops.scan(across_blocks, c_0, block_maps)
     starts = ops.concatenate([ops.expand_dims(c_0, 0), ends[:-1]], axis=0)
 
-    # 3. Every step, from the block's starting state.
-    c, outputs = starts, []
+    # 3. Every step, from its block's starting state.
+    c, outputs = ops.transpose(starts, (1, 0, 2)), []
     for a_k, b_k in zip(a, b):
         c = a_k * c + b_k
         outputs.append(c)
-    c = ops.reshape(ops.stack(outputs, axis=1), (blocks * block, *tail))
-    return c[:total]
+    c = ops.reshape(ops.stack(outputs, axis=2), (batch, blocks * block, units))
+    return c[:, :total]

@@ -173,16 +173,12 @@ class SRU(FusedRNN):
             mask = mask[0]
         cell = self.cell
         h_0, c_0 = initial_state
-        # Time-major from the start: transposing the input is cheaper than
-        # transposing its 4x wider projection.
-        projection = cell.project(
-            ops.transpose(sequences, (1, 0, 2)), training=training
-        )
+        projection = cell.project(sequences, training=training)
         if mask is not None:
-            keep = ops.expand_dims(ops.transpose(ops.cast(mask, "bool")), -1)
+            keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
         if self.go_backwards:
-            projection = ops.flip(projection, axis=0)
-            keep = None if mask is None else ops.flip(keep, axis=0)
+            projection = ops.flip(projection, axis=1)
+            keep = None if mask is None else ops.flip(keep, axis=1)
         x_tilde, f, r, highway = ops.split(projection, 4, axis=-1)
         f = cell.recurrent_activation(f)
         a, b = f, (1 - f) * x_tilde
@@ -192,9 +188,9 @@ class SRU(FusedRNN):
             b = ops.where(keep, b, ops.zeros_like(b))
         c = linear_recurrence(a, b, c_0)
         r = cell.recurrent_activation(r)
-        h = r * cell.activation(c) + (1 - r) * highway
+        h = highway + r * (cell.activation(c) - highway)
         if mask is None:
-            outputs, h_last = h, h[-1]
+            outputs, h_last = h, h[:, -1]
         else:
             # Masked steps hold the last valid h (zero before the first, as
             # in Keras' loop): the same recurrence, on h.
@@ -203,10 +199,9 @@ class SRU(FusedRNN):
             carried = linear_recurrence(hold, valid, ops.zeros_like(h_0))
             outputs = valid if self.zero_output_for_mask else carried
             # The state is the last valid h, or h_0 if no step is valid.
-            any_valid = ops.any(keep, axis=0)
-            h_last = ops.where(any_valid, carried[-1], h_0)
-        outputs = ops.transpose(outputs, (1, 0, 2))
-        return outputs[:, -1], outputs, [h_last, c[-1]]
+            any_valid = ops.any(keep, axis=1)
+            h_last = ops.where(any_valid, carried[:, -1], h_0)
+        return outputs[:, -1], outputs, [h_last, c[:, -1]]
 
     def get_config(self):
         return {**super().get_config(), "parallel_scan": self.parallel_scan}

@@ -106,21 +106,21 @@ def test_call_is_project_then_step(cell_class):
 def test_project_of_a_sequence_equals_project_of_each_step(cell_class):
     rnn, cell = _built_rnn(cell_class)
     x = _inputs()
-    whole = cell.project(np.swapaxes(x, 0, 1))  # time-major
+    whole = cell.project(x)
     for t in range(STEPS):
-        np.testing.assert_allclose(whole[t], cell.project(x[:, t]), atol=1e-6)
+        np.testing.assert_allclose(whole[:, t], cell.project(x[:, t]), atol=1e-6)
 
 
 @all_cells
 def test_project_shares_one_dropout_mask_over_time(cell_class):
     cell = cell_class(UNITS, dropout=0.5, seed=2)
     cell.build((None, FEATURES))
-    x = np.ones((STEPS, BATCH, FEATURES), "float32")  # time-major
+    x = np.ones((BATCH, STEPS, FEATURES), "float32")
     projection = cell.project(x, training=True)
     cell.reset_dropout_mask()
     for t in range(1, STEPS):
-        np.testing.assert_allclose(projection[t], projection[0], atol=1e-6)
-    assert not np.allclose(projection[0], cell.project(x[0]))
+        np.testing.assert_allclose(projection[:, t], projection[:, 0], atol=1e-6)
+    assert not np.allclose(projection[:, 0], cell.project(x[:, 0]))
 
 
 # --- keras.layers.RNN semantics -------------------------------------------

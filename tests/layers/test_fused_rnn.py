@@ -267,3 +267,16 @@ def test_bad_cell_arguments_are_reported_by_the_layer(layer_class):
         layer_class(0)
     with pytest.raises(ValueError, match="`dropout`.*1.5"):
         layer_class(4, dropout=1.5)
+
+
+@all_layers
+@pytest.mark.parametrize("batch_size", [None, BATCH], ids=["any_batch", "static_batch"])
+def test_unknown_sequence_length_in_a_graph(layer_class, batch_size):
+    layer, reference = _layer_and_reference(layer_class, return_sequences=True)
+    inputs = keras.Input((None, FEATURES), batch_size=batch_size)
+    model = keras.Model(inputs, layer(inputs))
+    for steps in (2, 9):  # fewer and more steps than the batch size
+        x = _inputs(steps=steps)
+        np.testing.assert_allclose(
+            model.predict(x, verbose=0), reference(x), atol=1e-5
+        )
