@@ -15,15 +15,46 @@ def layer_norm(x, gamma, beta, epsilon):
     the result is cast back to `x`'s dtype. `gamma` and `beta` are expected
     in the computation dtype (keras_gated creates them with
     `autocast=False`, so they stay float32 under mixed precision).
+
+    The gradient is the closed form of layer norm's, which keeps fewer
+    intermediates alive than differentiating the steps above, a saving
+    that counts inside a time loop (docs/design/0005).
     """
     dtype = keras.backend.standardize_dtype(x.dtype)
     compute_dtype = "float64" if dtype == "float64" else "float32"
-    x = ops.cast(x, compute_dtype)
-    mean = ops.mean(x, axis=-1, keepdims=True)
-    centered = x - mean
-    variance = ops.mean(ops.square(centered), axis=-1, keepdims=True)
-    scale = ops.rsqrt(variance + epsilon) * ops.cast(gamma, compute_dtype)
-    y = centered * scale + ops.cast(beta, compute_dtype)
+
+    @ops.custom_gradient
+    def normalize(x, gamma, beta):
+        mean = ops.mean(x, axis=-1, keepdims=True)
+        centered = x - mean
+        variance = ops.mean(ops.square(centered), axis=-1, keepdims=True)
+        rstd = ops.rsqrt(variance + epsilon)
+        normalized = centered * rstd
+
+        def grad(*args, upstream=None):
+            # TensorFlow and JAX pass the upstream gradient positionally,
+            # PyTorch as `upstream`.
+            if upstream is None:
+                (upstream,) = args
+            scaled = upstream * gamma
+            dx = rstd * (
+                scaled
+                - ops.mean(scaled, axis=-1, keepdims=True)
+                - normalized
+                * ops.mean(scaled * normalized, axis=-1, keepdims=True)
+            )
+            batch_axes = tuple(range(len(upstream.shape) - 1))
+            dgamma = ops.sum(upstream * normalized, axis=batch_axes)
+            dbeta = ops.sum(upstream, axis=batch_axes)
+            return dx, dgamma, dbeta
+
+        return normalized * gamma + beta, grad
+
+    y = normalize(
+        ops.cast(x, compute_dtype),
+        ops.cast(gamma, compute_dtype),
+        ops.cast(beta, compute_dtype),
+    )
     return ops.cast(y, dtype)
 
 

@@ -273,14 +273,17 @@ class SRUCell(GatedCell):
     def step(self, projection, states, training=False):
         """One time step from `project`'s output for that step."""
         c_tm1 = states[1]
-        x_tilde, f, r, highway = ops.split(projection, 4, axis=-1)
+        units = self.units
+        x_tilde, gates, highway = ops.split(
+            projection, [units, 3 * units], axis=-1
+        )
         if self.use_recurrent_kernel:
+            # [v_f, v_r] ⊙ [c, c]: both gates in one operation.
             c_gates = self._recurrent_dropout(c_tm1, training)
-            v_f, v_r = ops.split(self.recurrent_kernel, 2)
-            f = f + v_f * c_gates
-            r = r + v_r * c_gates
-        f = self.recurrent_activation(f)
-        r = self.recurrent_activation(r)
+            gates = gates + self.recurrent_kernel * ops.concatenate(
+                [c_gates, c_gates], axis=-1
+            )
+        f, r = ops.split(self.recurrent_activation(gates), 2, axis=-1)
         # f c + (1 - f) x̃ and r g(c) + (1 - r) x̂, one operation less each.
         c = x_tilde + f * (c_tm1 - x_tilde)
         h = highway + r * (self.activation(c) - highway)

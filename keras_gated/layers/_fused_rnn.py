@@ -5,35 +5,59 @@ from keras import tree
 
 from keras_gated._compat import rnn
 
-# Arguments of `keras.layers.RNN` that the fused layers take and serialize.
-RNN_ARGUMENTS = (
-    "return_sequences",
-    "return_state",
-    "go_backwards",
-    "stateful",
-    "unroll",
-    "zero_output_for_mask",
-)
+
+def on_accelerator():
+    """Whether the backend computes on a GPU or TPU by default."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(
+            tf.config.list_logical_devices("GPU")
+            or tf.config.list_logical_devices("TPU")
+        )
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() != "cpu"
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
+    return False
 
 
 class FusedRNN(keras.layers.RNN):
-    """A `keras.layers.RNN` that hoists the cell's input projection.
+    """A `keras.layers.RNN` that can hoist the cell's input projection.
 
     `keras.layers.RNN(cell)` calls the whole cell at every time step, so
     `x_t W` (and, for the LN cells, its layer norm) is computed step by step.
-    This layer calls `cell.project` once on the whole `[batch, time,
-    features]` sequence, one large matrix product, and runs only
-    `cell.step` inside Keras' own time loop. Masking, `go_backwards`,
-    `stateful`, `unroll`, `zero_output_for_mask`, dropout and
-    `Bidirectional` behave exactly as in `keras.layers.RNN`, because the loop
-    is the same.
+    With `precompute_projection`, this layer calls `cell.project` once on the
+    whole `[batch, time, features]` sequence, one large matrix product, and
+    runs only `cell.step` inside Keras' own time loop. Masking,
+    `go_backwards`, `stateful`, `unroll`, `zero_output_for_mask`, dropout
+    and `Bidirectional` behave exactly as in `keras.layers.RNN`, because the
+    loop is the same.
+
+    `precompute_projection="auto"` hoists on GPUs and TPUs only. On CPUs the
+    backends overlap each step's input projection with the recurrent chain
+    of the steps before it (TensorFlow runs loop iterations in parallel, XLA
+    schedules the scan body), so keeping it in the loop measured faster
+    there (docs/design/0005).
 
     Subclasses construct their cell from flat arguments; `get_config` is
     flat too (the cell's arguments plus the RNN's), like `keras.layers.LSTM`.
     """
 
-    def __init__(self, cell, **kwargs):
+    def __init__(self, cell, precompute_projection="auto", **kwargs):
+        if precompute_projection not in ("auto", True, False):
+            raise ValueError(
+                "Received an invalid value for argument "
+                "`precompute_projection`, expected one of 'auto', True, "
+                f"False, got {precompute_projection!r}."
+            )
         super().__init__(cell, **kwargs)
+        self.precompute_projection = precompute_projection
         self.input_spec = keras.layers.InputSpec(ndim=3)
 
     @staticmethod
@@ -69,14 +93,26 @@ class FusedRNN(keras.layers.RNN):
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if tree.is_nested(mask):
             mask = mask[0]
-        projection = self.cell.project(sequences, training=training)
+        cell = self.cell
+        hoist = self.precompute_projection
+        if hoist == "auto":
+            hoist = on_accelerator()
+        if hoist:
+            inputs = cell.project(sequences, training=training)
 
-        def step(projection_t, states):
-            return self.cell.step(projection_t, states, training=training)
+            def step(projection_t, states):
+                return cell.step(projection_t, states, training=training)
+
+        else:
+            inputs = sequences
+
+            def step(inputs_t, states):
+                projection_t = cell.project(inputs_t, training=training)
+                return cell.step(projection_t, states, training=training)
 
         return rnn(
             step,
-            projection,
+            inputs,
             initial_state,
             go_backwards=self.go_backwards,
             mask=mask,
@@ -89,6 +125,7 @@ class FusedRNN(keras.layers.RNN):
     def get_config(self):
         config = super().get_config()
         del config["cell"]
+        config["precompute_projection"] = self.precompute_projection
         cell_config = self.cell.get_config()
         for key in ("name", "trainable", "dtype"):
             cell_config.pop(key, None)

@@ -9,7 +9,8 @@ class LNGRU(FusedRNN):
     """Layer-normalized GRU layer, fused (`reset_after` convention).
 
     The same equations, weights and results as
-    `keras.layers.RNN(keras_gated.LNGRUCell(units, ...))`, computed faster:
+    `keras.layers.RNN(keras_gated.LNGRUCell(units, ...))`, computed the way
+    the hardware favours. On GPUs and TPUs (`precompute_projection="auto"`)
     the input-side work `LN(x_t W; γx, βx) + b` of every time step is done
     before the time loop, as one `[batch * time, features] × [features, 3u]`
     matrix product and one layer norm, and the loop runs only the recurrent
@@ -21,6 +22,10 @@ class LNGRU(FusedRNN):
     z = σ(xz + hz);   r = σ(xr + hr)
     h_t = z ⊙ h_{t-1} + (1 − z) ⊙ tanh(xh + r ⊙ hh)
     ```
+
+    On CPUs the input-side work stays in the loop, where the backends
+    overlap it with the recurrent chain of earlier steps: that measured
+    faster on CPUs, and slower on GPUs (`benchmarks/README.md`).
 
     Use it as you would `keras.layers.GRU`: it takes the cell's arguments and
     `keras.layers.RNN`'s, and its `get_config` is flat. Use the cell inside
@@ -36,6 +41,12 @@ class LNGRU(FusedRNN):
             recurrent_dropout, seed, norm_gamma_initializer,
             norm_beta_initializer, norm_epsilon:
             As in `keras_gated.LNGRUCell`.
+        precompute_projection: Whether to compute the input-side work of
+            all time steps before the loop, in one batched matrix product:
+            `True`, `False`, or `"auto"` (on GPUs and TPUs, where it is
+            faster; on CPUs the backends overlap it with the recurrence
+            inside the loop, which measured faster). The numbers are the
+            same either way. Default: `"auto"`.
         return_sequences: Whether to return the whole output sequence or
             only the last output. Default: `False`.
         return_state: Whether to return the last state `h` after the output.
@@ -99,6 +110,7 @@ class LNGRU(FusedRNN):
         stateful=False,
         unroll=False,
         zero_output_for_mask=False,
+        precompute_projection="auto",
         **kwargs,
     ):
         cell = LNGRUCell(
@@ -131,5 +143,6 @@ class LNGRU(FusedRNN):
             stateful=stateful,
             unroll=unroll,
             zero_output_for_mask=zero_output_for_mask,
+            precompute_projection=precompute_projection,
             **kwargs,
         )

@@ -9,11 +9,13 @@ class LNLSTM(FusedRNN):
     """Layer-normalized LSTM layer, fused (Ba, Kiros & Hinton, 2016).
 
     The same equations, weights and results as
-    `keras.layers.RNN(keras_gated.LNLSTMCell(units, ...))`, computed faster:
+    `keras.layers.RNN(keras_gated.LNLSTMCell(units, ...))`, computed the way
+    the hardware favours. On GPUs and TPUs (`precompute_projection="auto"`)
     the input-side work `LN(x_t W; γx, βx) + b` of every time step is done
     before the time loop, as one `[batch * time, features] × [features, 4u]`
-    matrix product and one layer norm, and the loop runs only the recurrent
-    part (`h_{t-1} U`, its layer norm, the gates and `LN(c_t)`):
+    matrix product and one layer norm (computed from the narrow side, see
+    `docs/design/0005`), and the loop runs only the recurrent part
+    (`h_{t-1} U`, its layer norm, the gates and `LN(c_t)`):
 
     ```
     z   = LN(x_t W; γx, βx) + LN(h_{t-1} U; γh, βh) + b
@@ -21,6 +23,10 @@ class LNLSTM(FusedRNN):
     c_t = σ(f) ⊙ c_{t-1} + σ(i) ⊙ tanh(g)
     h_t = σ(o) ⊙ tanh(LN(c_t; γc, βc))
     ```
+
+    On CPUs the input-side work stays in the loop, where the backends
+    overlap it with the recurrent chain of earlier steps: that measured
+    faster on CPUs, and slower on GPUs (`benchmarks/README.md`).
 
     Use it as you would `keras.layers.LSTM`: it takes the cell's arguments
     and `keras.layers.RNN`'s, and its `get_config` is flat. Use the cell
@@ -37,6 +43,12 @@ class LNLSTM(FusedRNN):
             dropout, recurrent_dropout, seed, norm_gamma_initializer,
             norm_beta_initializer, norm_epsilon, carry_normalized_cell:
             As in `keras_gated.LNLSTMCell`.
+        precompute_projection: Whether to compute the input-side work of
+            all time steps before the loop, in one batched matrix product:
+            `True`, `False`, or `"auto"` (on GPUs and TPUs, where it is
+            faster; on CPUs the backends overlap it with the recurrence
+            inside the loop, which measured faster). The numbers are the
+            same either way. Default: `"auto"`.
         return_sequences: Whether to return the whole output sequence or
             only the last output. Default: `False`.
         return_state: Whether to return the last states `h, c` after the
@@ -98,6 +110,7 @@ class LNLSTM(FusedRNN):
         stateful=False,
         unroll=False,
         zero_output_for_mask=False,
+        precompute_projection="auto",
         **kwargs,
     ):
         cell = LNLSTMCell(
@@ -132,5 +145,6 @@ class LNLSTM(FusedRNN):
             stateful=stateful,
             unroll=unroll,
             zero_output_for_mask=zero_output_for_mask,
+            precompute_projection=precompute_projection,
             **kwargs,
         )

@@ -14,10 +14,12 @@ class SRU(FusedRNN):
 
     The same equations, weights and results as
     `keras.layers.RNN(keras_gated.SRUCell(units, ...))`, computed the way the
-    SRU was designed to be: its only matrix product, `x_t W` for all the
-    blocks `[x̃, f, r, (P)]`, is done for every time step before the loop,
-    as one `[batch * time, features] × [features, 3u or 4u]` product, and
-    the loop is element-wise:
+    SRU was designed to be run on GPUs and TPUs: its only matrix product,
+    `x_t W` for all the blocks `[x̃, f, r, (P)]`, is done for every time step
+    before the loop, as one `[batch * time, features] × [features, 3u or 4u]`
+    product, and the loop is element-wise (`precompute_projection="auto"`;
+    on CPUs the product stays in the loop, where it overlaps the recurrence
+    and measured faster):
 
     ```
     f_t = σ(x_t W_f + v_f ⊙ c_{t-1} + b_f)
@@ -52,6 +54,12 @@ class SRU(FusedRNN):
             As in `keras_gated.SRUCell`.
         parallel_scan: Whether to run the recurrence as a parallel scan.
             Needs `use_recurrent_kernel=False`. Default: `False`.
+        precompute_projection: Whether to compute the input-side work of
+            all time steps before the loop, in one batched matrix product:
+            `True`, `False`, or `"auto"` (on GPUs and TPUs, where it is
+            faster; on CPUs the backends overlap it with the recurrence
+            inside the loop, which measured faster). The numbers are the
+            same either way; the parallel scan always precomputes. Default: `"auto"`.
         return_sequences: Whether to return the whole output sequence or
             only the last output. Default: `False`.
         return_state: Whether to return the last states `h, c` after the
@@ -116,6 +124,7 @@ class SRU(FusedRNN):
         stateful=False,
         unroll=False,
         zero_output_for_mask=False,
+        precompute_projection="auto",
         **kwargs,
     ):
         parallel_scan = _checks.boolean("parallel_scan", parallel_scan)
@@ -160,6 +169,7 @@ class SRU(FusedRNN):
             stateful=stateful,
             unroll=unroll,
             zero_output_for_mask=zero_output_for_mask,
+            precompute_projection=precompute_projection,
             **kwargs,
         )
         self.parallel_scan = parallel_scan

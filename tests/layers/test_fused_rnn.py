@@ -19,6 +19,10 @@ BATCH, STEPS, FEATURES, UNITS = 3, 6, 4, 5
 all_layers = pytest.mark.parametrize(
     "layer_class", [kg.LNLSTM, kg.LNGRU, kg.SRU], ids=lambda c: c.__name__
 )
+# Both implementations, whatever "auto" picks on the test machine.
+both_paths = pytest.mark.parametrize(
+    "precompute", [True, False], ids=["precomputed", "in_loop"]
+)
 
 
 def _inputs(seed=0, batch=BATCH, steps=STEPS):
@@ -59,14 +63,16 @@ MASK = np.array(
 
 
 @all_layers
+@both_paths
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize("masked", [False, True], ids=["no_mask", "mask"])
 def test_layer_equals_rnn_of_its_cell(
-    layer_class, return_sequences, go_backwards, masked
+    layer_class, precompute, return_sequences, go_backwards, masked
 ):
     layer, reference = _layer_and_reference(
         layer_class,
+        precompute_projection=precompute,
         return_sequences=return_sequences,
         return_state=True,
         go_backwards=go_backwards,
@@ -85,19 +91,27 @@ def test_layer_equals_rnn_of_its_cell(
 
 
 @all_layers
-def test_zero_output_for_mask_and_unroll_equal_rnn_of_its_cell(layer_class):
+@both_paths
+def test_zero_output_for_mask_and_unroll_equal_rnn_of_its_cell(
+    layer_class, precompute
+):
     for kwargs in ({"zero_output_for_mask": True}, {"unroll": True}):
         layer, reference = _layer_and_reference(
-            layer_class, return_sequences=True, **kwargs
+            layer_class,
+            return_sequences=True,
+            precompute_projection=precompute,
+            **kwargs,
         )
         x = _inputs()
         _assert_all_close(layer(x, mask=MASK), reference(x, mask=MASK))
 
 
 @all_layers
-def test_dropout_in_training_equals_rnn_of_its_cell(layer_class):
+@both_paths
+def test_dropout_in_training_equals_rnn_of_its_cell(layer_class, precompute):
     layer, reference = _layer_and_reference(
         layer_class,
+        precompute_projection=precompute,
         return_sequences=True,
         dropout=0.3,
         recurrent_dropout=0.3,
@@ -140,12 +154,18 @@ def test_bidirectional(layer_class):
 
 
 @all_layers
+@both_paths
 @pytest.mark.parametrize("dtype", ["float64", "mixed_float16", "mixed_bfloat16"])
-def test_dtypes(layer_class, dtype):
+def test_dtypes(layer_class, precompute, dtype):
     layer, reference = _layer_and_reference(layer_class, return_sequences=True)
     x = _inputs()
     expected = reference(x)
-    other = layer_class(UNITS, return_sequences=True, dtype=dtype)
+    other = layer_class(
+        UNITS,
+        return_sequences=True,
+        dtype=dtype,
+        precompute_projection=precompute,
+    )
     other.build((None, None, FEATURES))
     other.set_weights(layer.get_weights())
     out = other(x)
@@ -158,8 +178,14 @@ def test_dtypes(layer_class, dtype):
 
 
 @all_layers
-def test_float64_gradients_match_finite_differences(layer_class):
-    layer = layer_class(3, return_sequences=True, dtype="float64")
+@both_paths
+def test_float64_gradients_match_finite_differences(layer_class, precompute):
+    layer = layer_class(
+        3,
+        return_sequences=True,
+        dtype="float64",
+        precompute_projection=precompute,
+    )
     layer.build((None, None, 2))
     randomize(layer.cell)
     x = np.random.default_rng(0).normal(size=(2, 3, 2))
@@ -192,6 +218,7 @@ def test_config_is_flat_and_round_trips(layer_class):
     assert config["units"] == UNITS
     assert config["return_sequences"] is True
     assert config["dropout"] == 0.25 and config["norm_epsilon"] == 1e-4
+    assert config["precompute_projection"] == "auto"
     clone = layer_class.from_config(config)
     assert clone.get_config() == config
     assert clone.cell.get_config() == layer.cell.get_config()
@@ -267,12 +294,39 @@ def test_bad_cell_arguments_are_reported_by_the_layer(layer_class):
         layer_class(0)
     with pytest.raises(ValueError, match="`dropout`.*1.5"):
         layer_class(4, dropout=1.5)
+    with pytest.raises(ValueError, match="`precompute_projection`.*'yes'"):
+        layer_class(4, precompute_projection="yes")
 
 
 @all_layers
+def test_auto_precomputes_on_accelerators_only(layer_class, monkeypatch):
+    from keras_gated.layers import _fused_rnn
+
+    calls = []
+
+    def counting_project(inputs, training=False):
+        calls.append(len(inputs.shape))
+        return project(inputs, training=training)
+
+    layer = layer_class(UNITS)
+    layer.build((None, None, FEATURES))
+    project = layer.cell.project
+    layer.cell.project = counting_project
+    x = _inputs()
+    for accelerator, rank in [(True, 3), (False, 2)]:
+        monkeypatch.setattr(_fused_rnn, "on_accelerator", lambda: accelerator)
+        calls.clear()
+        layer(x)
+        assert set(calls) == {rank}
+
+
+@all_layers
+@both_paths
 @pytest.mark.parametrize("batch_size", [None, BATCH], ids=["any_batch", "static_batch"])
-def test_unknown_sequence_length_in_a_graph(layer_class, batch_size):
-    layer, reference = _layer_and_reference(layer_class, return_sequences=True)
+def test_unknown_sequence_length_in_a_graph(layer_class, precompute, batch_size):
+    layer, reference = _layer_and_reference(
+        layer_class, return_sequences=True, precompute_projection=precompute
+    )
     inputs = keras.Input((None, FEATURES), batch_size=batch_size)
     model = keras.Model(inputs, layer(inputs))
     for steps in (2, 9):  # fewer and more steps than the batch size
