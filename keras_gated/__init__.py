@@ -5,6 +5,10 @@ from importlib import metadata as _metadata
 from keras_gated.cells.ln_gru_cell import LNGRUCell
 from keras_gated.cells.ln_lstm_cell import LNLSTMCell
 from keras_gated.cells.sru_cell import SRUCell
+from keras_gated.seq2seq.attention_decoder import AttentionDecoder
+from keras_gated.seq2seq.attention_decoder_cell import AttentionDecoderCell
+from keras_gated.seq2seq.bahdanau_attention import BahdanauAttention
+from keras_gated.seq2seq.luong_attention import LuongAttention
 
 try:
     __version__ = _metadata.version("keras_gated")
@@ -12,8 +16,12 @@ except _metadata.PackageNotFoundError:  # Imported from a source checkout.
     __version__ = "0+unknown"
 
 __all__ = [
+    "AttentionDecoder",
+    "AttentionDecoderCell",
+    "BahdanauAttention",
     "LNGRUCell",
     "LNLSTMCell",
+    "LuongAttention",
     "SRUCell",
     "__version__",
 ]
