@@ -8,6 +8,8 @@ from keras_gated.cells.sru_cell import SRUCell
 from keras_gated.seq2seq.attention_decoder import AttentionDecoder
 from keras_gated.seq2seq.attention_decoder_cell import AttentionDecoderCell
 from keras_gated.seq2seq.bahdanau_attention import BahdanauAttention
+from keras_gated.seq2seq.beam_search_decode import beam_search_decode
+from keras_gated.seq2seq.greedy_decode import greedy_decode
 from keras_gated.seq2seq.luong_attention import LuongAttention
 
 try:
@@ -24,4 +26,6 @@ __all__ = [
     "LuongAttention",
     "SRUCell",
     "__version__",
+    "beam_search_decode",
+    "greedy_decode",
 ]
