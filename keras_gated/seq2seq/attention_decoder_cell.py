@@ -205,6 +205,9 @@ class AttentionDecoderCell(keras.layers.Layer):
         self._cell_takes_training = (
             "training" in inspect.signature(cell.call).parameters
         )
+        # A step has no time axis to mask (the decoder masks steps), but
+        # inputs may carry a Keras mask, e.g. from an `Embedding` of tokens.
+        self.supports_masking = True
 
     def build(self, inputs_shape, memory_shape):
         inputs_shape = tuple(inputs_shape)
@@ -268,6 +271,9 @@ class AttentionDecoderCell(keras.layers.Layer):
         )
         output = attention if self.output_attention else cell_output
         return output, [output, attention, alignments, *cell_states]
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def get_initial_state(self, memory, cell_states=None):
         """Returns the initial state list for `memory`.
