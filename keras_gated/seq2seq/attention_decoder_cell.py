@@ -114,7 +114,9 @@ class AttentionDecoderCell(keras.layers.Layer):
         output_attention: Whether the output is `a_t` (Luong) or `h_t`
             (Bahdanau). Default: `True`.
         input_feeding: Whether to concatenate `a_{t-1}` to the input.
-            Default: `True`.
+            Default: `True`. It may be `False` only with
+            `output_attention=True`: otherwise the attention would reach
+            neither the output nor the next step.
         kernel_initializer: Initializer for `attention_kernel`.
             Default: `"glorot_uniform"`.
         kernel_regularizer: Regularizer for `attention_kernel`.
@@ -178,6 +180,12 @@ class AttentionDecoderCell(keras.layers.Layer):
             "output_attention", output_attention
         )
         input_feeding = _checks.boolean("input_feeding", input_feeding)
+        if not (output_attention or input_feeding):
+            raise ValueError(
+                "Received output_attention=False with input_feeding=False: "
+                "the attention would then reach neither the output nor the "
+                "next step. Set either to True."
+            )
         super().__init__(**kwargs)
         self.cell = cell
         self.attention = attention

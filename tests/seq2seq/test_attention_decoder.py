@@ -362,6 +362,37 @@ def test_every_trainable_weight_gets_a_finite_nonzero_gradient(mechanism_class):
         assert np.any(grad != 0), variable.path
 
 
+@all_mechanisms
+def test_mixed_precision(mechanism_class):
+    reference = built_decoder(
+        kg.LNLSTMCell, mechanism_class, return_sequences=True,
+        return_alignments=True,
+    )
+    cell = kg.AttentionDecoderCell(
+        kg.LNLSTMCell(UNITS, dtype="mixed_float16"),
+        mechanism_class(dtype="mixed_float16"),
+        dtype="mixed_float16",
+    )
+    decoder = kg.AttentionDecoder(
+        cell, return_sequences=True, return_alignments=True,
+        dtype="mixed_float16",
+    )
+    decoder.build((None, None, FEATURES), (None, None, MEMORY_DIM))
+    decoder.set_weights(reference.get_weights())
+    x, m = inputs(), memory()
+    outputs, alignments = decoder(x, memory=m, memory_mask=SOURCE_MASK)
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float16"
+    assert keras.backend.standardize_dtype(alignments.dtype) == "float16"
+    expected, expected_alignments = reference(x, memory=m, memory_mask=SOURCE_MASK)
+    outputs = ops.convert_to_numpy(ops.cast(outputs, "float32"))
+    alignments = ops.convert_to_numpy(ops.cast(alignments, "float32"))
+    np.testing.assert_allclose(outputs, expected, atol=0.05)
+    np.testing.assert_allclose(alignments, expected_alignments, atol=0.01)
+    np.testing.assert_array_equal(
+        alignments[~np.broadcast_to(SOURCE_MASK[:, None], alignments.shape)], 0.0
+    )
+
+
 # --- Memory of any kind: an image feature map ------------------------------
 
 

@@ -149,6 +149,23 @@ def test_bad_arguments_name_the_argument(kwargs, argument, received):
         kg.AttentionDecoderCell(kg.LNGRUCell(2), **kwargs)
 
 
+def test_attention_that_reaches_nothing_is_refused():
+    with pytest.raises(ValueError, match="output_attention=False with input_feeding=False"):
+        kg.AttentionDecoderCell(
+            kg.LNGRUCell(2), output_attention=False, input_feeding=False
+        )
+
+
+def test_inputs_with_a_keras_mask_are_accepted_and_no_mask_is_returned():
+    # A decoding step embeds tokens; `mask_zero` attaches a mask to them.
+    cell = kg.AttentionDecoderCell(kg.LNGRUCell(UNITS))
+    tokens = np.array([0, 3, 5])
+    embedded = keras.layers.Embedding(8, FEATURES, mask_zero=True)(tokens)
+    m = memory()
+    output, _ = cell(embedded, cell.get_initial_state(m), memory=m)
+    assert getattr(output, "_keras_mask", None) is None
+
+
 def test_cells_without_a_flat_state_are_refused():
     with pytest.raises(ValueError, match="`cell`.*flat list"):
         kg.AttentionDecoderCell(keras.layers.Dense(3))
