@@ -40,6 +40,19 @@ def length_mask(lengths, length):
     return np.arange(length)[None, :] < np.asarray(lengths)[:, None]
 
 
+def reference_attention(scores, memory, mask=None):
+    """NumPy `(context, alignments)` from scores `(batch, source_len)`.
+
+    The softmax over the unmasked positions, zero where masked, and the
+    alignment-weighted sum of the memory.
+    """
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    return np.einsum("bt,btd->bd", weights, memory), weights
+
+
 def randomize(layer, seed=0, scale=0.5):
     """Assigns random normal values to every weight of a built layer."""
     rng = np.random.default_rng(seed)

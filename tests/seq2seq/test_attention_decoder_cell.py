@@ -14,6 +14,7 @@ from tests.seq2seq.cases import inputs
 from tests.seq2seq.cases import length_mask
 from tests.seq2seq.cases import memory
 from tests.seq2seq.cases import randomize
+from tests.seq2seq.cases import reference_attention
 
 SOURCE_MASK = length_mask([6, 4, 1], SOURCE_LEN)
 
@@ -30,12 +31,6 @@ def _random_states(cell, seed=3):
     m = memory()
     states = cell.get_initial_state(m)
     return [rng.normal(scale=0.5, size=s.shape).astype("float32") for s in states]
-
-
-def _softmax(scores, mask):
-    scores = np.where(mask, scores, -np.inf)
-    weights = np.exp(scores - scores.max(-1, keepdims=True))
-    return weights / weights.sum(-1, keepdims=True)
 
 
 @all_inner_cells
@@ -57,8 +52,9 @@ def test_one_step_matches_the_equations(inner_class, output_attention):
     )
     h = np.asarray(h, "float64")
     w = np.asarray(cell.attention.memory_kernel, "float64")
-    alignments = _softmax(np.einsum("bd,btd->bt", h, m @ w), SOURCE_MASK)
-    context = np.einsum("bt,btd->bd", alignments, m)
+    context, alignments = reference_attention(
+        np.einsum("bd,btd->bt", h, m @ w), m, SOURCE_MASK
+    )
     attention = np.tanh(
         np.concatenate([h, context], -1) @ np.asarray(cell.attention_kernel)
     )
@@ -188,7 +184,6 @@ def test_config_round_trip(inner_class):
         attention_units=6,
         attention_activation="relu",
         output_attention=False,
-        input_feeding=False,
         kernel_regularizer="l2",
         name="my_cell",
     )

@@ -8,6 +8,7 @@ import keras
 import keras_gated as kg
 from tests.seq2seq.cases import length_mask
 from tests.seq2seq.cases import randomize
+from tests.seq2seq.cases import reference_attention
 
 
 def _data(seed=0, batch=3, source_len=6, query_dim=5, memory_dim=5):
@@ -50,14 +51,10 @@ def test_score_matches_the_equations(normalize):
     if normalize:
         hidden = hidden + w["attention_b"]
         v = w["attention_g"] * v / np.linalg.norm(v)
-    scores = np.tanh(hidden) @ v
-    weights = np.exp(scores - scores.max(-1, keepdims=True))
-    weights /= weights.sum(-1, keepdims=True)
+    expected_context, expected = reference_attention(np.tanh(hidden) @ v, memory)
     context, alignments = attention(query, memory)
-    np.testing.assert_allclose(alignments, weights, atol=1e-6)
-    np.testing.assert_allclose(
-        context, np.einsum("bt,btd->bd", weights, memory), atol=1e-6
-    )
+    np.testing.assert_allclose(alignments, expected, atol=1e-6)
+    np.testing.assert_allclose(context, expected_context, atol=1e-6)
 
 
 def test_weight_layout_and_normalization_init():

@@ -6,6 +6,7 @@ import keras
 import keras_gated as kg
 from tests.seq2seq.cases import length_mask
 from tests.seq2seq.cases import randomize
+from tests.seq2seq.cases import reference_attention
 
 
 def _data(seed=0, batch=3, source_len=6, dim=5):
@@ -47,13 +48,10 @@ def test_score_is_the_query_times_the_projected_memory():
     w = np.asarray(attention.memory_kernel, "float64")
     g = float(attention.scale)
     scores = g * np.einsum("bd,btd->bt", query, memory @ w)
-    weights = np.exp(scores - scores.max(-1, keepdims=True))
-    weights /= weights.sum(-1, keepdims=True)
+    expected_context, expected = reference_attention(scores, memory)
     context, alignments = attention(query, memory)
-    np.testing.assert_allclose(alignments, weights, atol=1e-6)
-    np.testing.assert_allclose(
-        context, np.einsum("bt,btd->bd", weights, memory), atol=1e-6
-    )
+    np.testing.assert_allclose(alignments, expected, atol=1e-6)
+    np.testing.assert_allclose(context, expected_context, atol=1e-6)
 
 
 def test_weight_layout():
