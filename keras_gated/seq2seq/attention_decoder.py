@@ -222,8 +222,8 @@ class AttentionDecoder(keras.layers.Layer):
         if mask is None:
             inputs = sequences
         else:
-            mask = ops.cast(ops.expand_dims(mask, -1), sequences.dtype)
-            inputs = ops.concatenate([sequences, mask], axis=-1)
+            keep_feature = ops.cast(ops.expand_dims(mask, -1), sequences.dtype)
+            inputs = ops.concatenate([sequences, keep_feature], axis=-1)
         last_output, outputs, states = rnn(
             step,
             inputs,

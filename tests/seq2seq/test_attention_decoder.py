@@ -183,16 +183,17 @@ def test_zero_output_for_mask():
 def test_masks_come_from_keras_masks_in_a_functional_model():
     source = keras.Input((None,), dtype="int32")
     target = keras.Input((None,), dtype="int32")
-    encoded = keras.layers.RNN(kg.LNGRUCell(UNITS), return_sequences=True)(
-        keras.layers.Embedding(10, MEMORY_DIM, mask_zero=True)(source)
-    )
+    encoded, h = keras.layers.RNN(
+        kg.LNGRUCell(UNITS), return_sequences=True, return_state=True
+    )(keras.layers.Embedding(10, MEMORY_DIM, mask_zero=True)(source))
     embedded = keras.layers.Embedding(10, FEATURES, mask_zero=True)(target)
     decoder = kg.AttentionDecoder(
         kg.AttentionDecoderCell(kg.LNGRUCell(UNITS), "luong"),
         return_sequences=True,
         return_alignments=True,
     )
-    outputs, alignments = decoder(embedded, memory=encoded)
+    # With `initial_state` too: Keras' automatic `mask` would be lost.
+    outputs, alignments = decoder(embedded, memory=encoded, initial_state=[h])
     model = keras.Model([source, target], [outputs, alignments])
 
     source_ids = np.array([[3, 4, 5, 0], [6, 7, 0, 0]])
