@@ -99,6 +99,9 @@ class AttentionDecoderCell(keras.layers.Layer):
       vector only reaches the next step through input feeding.
     - Masked memory positions get exactly zero weight; a memory row that is
       all masked gives zero alignments and a zero context (never NaN).
+    - Unlike Keras cells, the cell needs the memory at every step, and
+      `get_initial_state` takes the memory, not a batch size: run it with
+      `AttentionDecoder`, not `keras.layers.RNN`.
 
     Args:
         cell: The recurrent cell to wrap: it must have a flat `state_size`
