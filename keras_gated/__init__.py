@@ -8,6 +8,12 @@ from keras_gated.cells.sru_cell import SRUCell
 from keras_gated.layers.ln_gru import LNGRU
 from keras_gated.layers.ln_lstm import LNLSTM
 from keras_gated.layers.sru import SRU
+from keras_gated.seq2seq.attention_decoder import AttentionDecoder
+from keras_gated.seq2seq.attention_decoder_cell import AttentionDecoderCell
+from keras_gated.seq2seq.bahdanau_attention import BahdanauAttention
+from keras_gated.seq2seq.beam_search_decode import beam_search_decode
+from keras_gated.seq2seq.greedy_decode import greedy_decode
+from keras_gated.seq2seq.luong_attention import LuongAttention
 
 try:
     __version__ = _metadata.version("keras_gated")
@@ -15,11 +21,17 @@ except _metadata.PackageNotFoundError:  # Imported from a source checkout.
     __version__ = "0+unknown"
 
 __all__ = [
+    "AttentionDecoder",
+    "AttentionDecoderCell",
+    "BahdanauAttention",
     "LNGRU",
     "LNGRUCell",
     "LNLSTM",
     "LNLSTMCell",
+    "LuongAttention",
     "SRU",
     "SRUCell",
     "__version__",
+    "beam_search_decode",
+    "greedy_decode",
 ]

@@ -68,3 +68,31 @@ def one_of(name, value, choices):
             f"of {sorted(choices)}, got {value!r}."
         )
     return value
+
+
+def non_negative_float(name, value):
+    """Returns `value` as a float, or raises if it is not `>= 0`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not value >= 0
+    ):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"non-negative float, got {value!r}."
+        )
+    return float(value)
+
+
+def non_negative_int(name, value):
+    """Returns `value` as an `int`, or raises if it is not an int `>= 0`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 0
+    ):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"non-negative integer, got {value!r}."
+        )
+    return int(value)

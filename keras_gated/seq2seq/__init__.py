@@ -1,0 +1,1 @@
+"""Attention decoders and decoding: `AttentionDecoderCell` and friends."""

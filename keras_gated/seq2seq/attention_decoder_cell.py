@@ -1,0 +1,356 @@
+import inspect
+
+import keras
+from keras import ops
+
+from keras_gated import _checks
+from keras_gated.seq2seq._attention_mechanism import AttentionMechanism
+from keras_gated.seq2seq._attention_mechanism import check_memory_shape
+from keras_gated.seq2seq.bahdanau_attention import BahdanauAttention
+from keras_gated.seq2seq.luong_attention import LuongAttention
+
+_MECHANISMS = {"luong": LuongAttention, "bahdanau": BahdanauAttention}
+
+
+def _get_attention(identifier):
+    if isinstance(identifier, AttentionMechanism):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in _MECHANISMS:
+        return _MECHANISMS[identifier.lower()]()
+    raise ValueError(
+        "Received an invalid value for argument `attention`, expected one "
+        f"of {sorted(_MECHANISMS)} or a `keras_gated.LuongAttention` or "
+        f"`keras_gated.BahdanauAttention` instance, got {identifier!r}."
+    )
+
+
+def _flat_state_size(cell):
+    state_size = getattr(cell, "state_size", None)
+    if isinstance(state_size, int):
+        return [state_size]
+    if isinstance(state_size, (list, tuple)) and all(
+        isinstance(size, int) for size in state_size
+    ):
+        return list(state_size)
+    raise ValueError(
+        "Received an invalid value for argument `cell`, expected a recurrent "
+        "cell with a `state_size` that is an int or a flat list of ints "
+        f"(e.g. keras_gated.LNLSTMCell), got {cell!r} with "
+        f"state_size={state_size!r}."
+    )
+
+
+@keras.saving.register_keras_serializable(package="keras_gated")
+class AttentionDecoderCell(keras.layers.Layer):
+    """A recurrent cell that attends over a memory at every step.
+
+    Wraps any recurrent cell (`keras_gated.LNLSTMCell`, `LNGRUCell`,
+    `SRUCell`, `keras.layers.LSTMCell`, `GRUCell`, ...) with an attention
+    mechanism (`keras_gated.LuongAttention` or `BahdanauAttention`), as
+    TensorFlow Addons' `AttentionWrapper` did. Run it over a sequence with
+    `keras_gated.AttentionDecoder`, or step it by hand (e.g. in the step
+    function of `keras_gated.beam_search_decode`).
+
+    With `x_t` the input, `m` the memory `(batch, source_len, memory_dim)`
+    and `σ` the `attention_activation` (tanh), one step is:
+
+    ```
+    x̃_t = [x_t; a_{t-1}]                   # input feeding (x̃_t = x_t without)
+    h_t, s_t = cell(x̃_t, s_{t-1})          # the wrapped cell
+    α_t, c_t = attention(h_t, m)           # alignments, context Σ_i α_ti m_i
+    a_t = σ(W_c [h_t; c_t])                 # the attention vector
+    output = a_t  if output_attention  else  h_t
+    ```
+
+    The keys of the attention (`W m` or `W₂ m`) depend on the memory alone;
+    `AttentionDecoder` computes them once with `project_memory` and passes
+    them to every step as `keys`.
+
+    Weights: `attention_kernel` `W_c`, shape `(h_dim + memory_dim,
+    attention_units)`, no bias, plus those of the wrapped cell (`cell`) and
+    of the mechanism (`attention`).
+
+    State: a flat list, in this order:
+
+    ```
+    [output, attention, alignments, *cell_states]
+    output       (batch, output_size)      the step's output, a_t or h_t
+    attention    (batch, attention_units)  a_t, fed to the next step
+    alignments   (batch, source_len)       α_t
+    cell_states  the wrapped cell's states, e.g. [h, c] for an LSTM
+    ```
+
+    The first state is the output, as for every Keras cell (Keras' JAX loop
+    repeats `states[0]` at masked steps). `state_size` is
+    `[output_size, attention_units, None, *cell.state_size]`: the
+    alignments' size is the memory's length, known only with the memory.
+    `get_initial_state(memory, cell_states=None)` builds the initial state
+    from the memory and, optionally, the wrapped cell's states (e.g. an
+    encoder's final `[h, c]`); everything else starts at zero.
+
+    Notes:
+
+    - The memory is a call argument, never a layer attribute: no
+      `setup_memory`, so the cell is stateless, serializable and exports
+      cleanly. Any `(batch, n, dim)` tensor works: encoder outputs, or an
+      image feature map flattened to `(batch, height * width, channels)`.
+    - With `output_attention=True` the cell is Luong et al.'s; with
+      `False`, it outputs `h_t` as in Bahdanau et al., and the attention
+      vector only reaches the next step through input feeding.
+    - Masked memory positions get exactly zero weight; a memory row that is
+      all masked gives zero alignments and a zero context (never NaN).
+    - Unlike Keras cells, the cell needs the memory at every step, and
+      `get_initial_state` takes the memory, not a batch size: run it with
+      `AttentionDecoder`, not `keras.layers.RNN`.
+
+    Args:
+        cell: The recurrent cell to wrap: it must have a flat `state_size`
+            (an int or a list of ints) and `call(inputs, states)` returning
+            `(output, new_states)`.
+        attention: `"luong"`, `"bahdanau"` (either with default arguments),
+            or a `LuongAttention` / `BahdanauAttention` instance.
+            Default: `"luong"`.
+        attention_units: Positive integer, the size of the attention vector
+            `a_t`; `None` for the wrapped cell's output size.
+            Default: `None`.
+        attention_activation: `σ` above. Default: `"tanh"`.
+        output_attention: Whether the output is `a_t` (Luong) or `h_t`
+            (Bahdanau). Default: `True`.
+        input_feeding: Whether to concatenate `a_{t-1}` to the input.
+            Default: `True`. It may be `False` only with
+            `output_attention=True`: otherwise the attention would reach
+            neither the output nor the next step.
+        kernel_initializer: Initializer for `attention_kernel`.
+            Default: `"glorot_uniform"`.
+        kernel_regularizer: Regularizer for `attention_kernel`.
+        kernel_constraint: Constraint for `attention_kernel`.
+        **kwargs: Base layer arguments, e.g. `name` and `dtype`.
+
+    Call arguments:
+        inputs: One time step, `(batch, features)`.
+        states: The state list above.
+        memory: `(batch, source_len, memory_dim)`.
+        memory_mask: Optional boolean `(batch, source_len)`, False at
+            padding positions of the memory.
+        keys: Optional `project_memory(memory)`, precomputed once.
+        training: Whether dropout (of the wrapped cell) applies.
+
+    Example:
+
+    >>> cell = AttentionDecoderCell(keras.layers.LSTMCell(8), "bahdanau")
+    >>> memory = keras.random.normal((2, 5, 6))
+    >>> states = cell.get_initial_state(memory)
+    >>> output, states = cell(keras.random.normal((2, 3)), states,
+    ...                       memory=memory)
+    >>> tuple(output.shape), [tuple(s.shape) for s in states]
+    ((2, 8), [(2, 8), (2, 8), (2, 5), (2, 8), (2, 8)])
+
+    References:
+        D. Bahdanau, K. Cho, Y. Bengio. "Neural Machine Translation by
+        Jointly Learning to Align and Translate", ICLR 2015.
+        https://arxiv.org/abs/1409.0473
+
+        M.-T. Luong, H. Pham, C. D. Manning. "Effective Approaches to
+        Attention-based Neural Machine Translation", EMNLP 2015 (input
+        feeding: section 3.3). https://arxiv.org/abs/1508.04025
+    """
+
+    def __init__(
+        self,
+        cell,
+        attention="luong",
+        attention_units=None,
+        attention_activation="tanh",
+        output_attention=True,
+        input_feeding=True,
+        kernel_initializer="glorot_uniform",
+        kernel_regularizer=None,
+        kernel_constraint=None,
+        **kwargs,
+    ):
+        if "call" not in dir(cell):
+            raise ValueError(
+                "Received an invalid value for argument `cell`, expected a "
+                f"recurrent cell with a `call` method, got {cell!r}."
+            )
+        cell_state_size = _flat_state_size(cell)
+        attention = _get_attention(attention)
+        if attention_units is not None:
+            attention_units = _checks.positive_int(
+                "attention_units", attention_units
+            )
+        output_attention = _checks.boolean(
+            "output_attention", output_attention
+        )
+        input_feeding = _checks.boolean("input_feeding", input_feeding)
+        if not (output_attention or input_feeding):
+            raise ValueError(
+                "Received output_attention=False with input_feeding=False: "
+                "the attention would then reach neither the output nor the "
+                "next step. Set either to True."
+            )
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.attention = attention
+        self.cell_output_size = getattr(cell, "output_size", None) or (
+            cell_state_size[0]
+        )
+        self.attention_units = attention_units or self.cell_output_size
+        self.attention_activation = keras.activations.get(attention_activation)
+        self.output_attention = output_attention
+        self.input_feeding = input_feeding
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+
+        self.cell_state_size = cell_state_size
+        self.output_size = (
+            self.attention_units if output_attention else self.cell_output_size
+        )
+        self.state_size = [
+            self.output_size,
+            self.attention_units,
+            None,
+            *cell_state_size,
+        ]
+        self._cell_takes_training = (
+            "training" in inspect.signature(cell.call).parameters
+        )
+        # A step has no time axis to mask (the decoder masks steps), but
+        # inputs may carry a Keras mask, e.g. from an `Embedding` of tokens.
+        self.supports_masking = True
+
+    def build(self, inputs_shape, memory_shape):
+        inputs_shape = tuple(inputs_shape)
+        if len(inputs_shape) != 2 or inputs_shape[-1] is None:
+            raise ValueError(
+                "AttentionDecoderCell expects one time step of shape "
+                "`(batch_size, features)` with a known number of features, "
+                "i.e. `AttentionDecoder` inputs of shape `(batch_size, "
+                f"timesteps, features)`. Received: inputs_shape={inputs_shape}"
+            )
+        check_memory_shape(memory_shape)
+        batch = inputs_shape[0]
+        self.input_dim = inputs_shape[-1]
+        self.memory_dim = memory_shape[-1]
+        cell_input_dim = self.input_dim + (
+            self.attention_units if self.input_feeding else 0
+        )
+        if not self.cell.built:
+            self.cell.build((batch, cell_input_dim))
+        if not self.attention.built:
+            self.attention.build((batch, self.cell_output_size), memory_shape)
+        self.attention_kernel = self.add_weight(
+            shape=(self.cell_output_size + self.memory_dim, self.attention_units),
+            name="attention_kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+
+    def project_memory(self, memory):
+        """Returns the attention keys of `memory`, to pass as `keys`."""
+        return self.attention.project_keys(memory)
+
+    def call(
+        self,
+        inputs,
+        states,
+        memory,
+        memory_mask=None,
+        keys=None,
+        training=False,
+    ):
+        check_memory_shape(memory.shape, self.memory_dim)
+        _, attention_tm1, _, *cell_states = states
+        if keys is None:
+            keys = self.project_memory(memory)
+        if self.input_feeding:
+            inputs = ops.concatenate([inputs, attention_tm1], axis=-1)
+        kwargs = {"training": training} if self._cell_takes_training else {}
+        cell_output, cell_states = self.cell(inputs, cell_states, **kwargs)
+        if not keras.tree.is_nested(cell_states):
+            cell_states = [cell_states]
+        context, alignments = self.attention(
+            cell_output, memory, keys=keys, memory_mask=memory_mask
+        )
+        attention = self.attention_activation(
+            ops.matmul(
+                ops.concatenate([cell_output, context], axis=-1),
+                self.attention_kernel,
+            )
+        )
+        output = attention if self.output_attention else cell_output
+        return output, [output, attention, alignments, *cell_states]
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def get_initial_state(self, memory, cell_states=None):
+        """Returns the initial state list for `memory`.
+
+        Everything is zero except `cell_states`, when given: the wrapped
+        cell's states, e.g. an encoder's final `[h, c]`. Without them the
+        wrapped cell's own `get_initial_state` (or zeros) is used.
+        """
+        memory = ops.convert_to_tensor(memory)
+        check_memory_shape(memory.shape)
+        batch_size, source_len = ops.shape(memory)[0], ops.shape(memory)[1]
+        dtype = self.compute_dtype
+        if cell_states is None:
+            initial = getattr(self.cell, "get_initial_state", None)
+            if initial is not None:
+                cell_states = initial(batch_size=batch_size)
+            else:
+                cell_states = [
+                    ops.zeros((batch_size, size), dtype=dtype)
+                    for size in self.cell_state_size
+                ]
+        if not keras.tree.is_nested(cell_states):
+            cell_states = [cell_states]
+        cell_states = [ops.cast(s, dtype) for s in cell_states]
+        if len(cell_states) != len(self.cell_state_size):
+            raise ValueError(
+                f"The wrapped cell {self.cell.name!r} has "
+                f"{len(self.cell_state_size)} states of sizes "
+                f"{self.cell_state_size}, but received {len(cell_states)} "
+                "cell states."
+            )
+        return [
+            ops.zeros((batch_size, self.output_size), dtype=dtype),
+            ops.zeros((batch_size, self.attention_units), dtype=dtype),
+            ops.zeros((batch_size, source_len), dtype=dtype),
+            *cell_states,
+        ]
+
+    def get_config(self):
+        config = {
+            "cell": keras.saving.serialize_keras_object(self.cell),
+            "attention": keras.saving.serialize_keras_object(self.attention),
+            "attention_units": self.attention_units,
+            "attention_activation": keras.activations.serialize(
+                self.attention_activation
+            ),
+            "output_attention": self.output_attention,
+            "input_feeding": self.input_feeding,
+            "kernel_initializer": keras.initializers.serialize(
+                self.kernel_initializer
+            ),
+            "kernel_regularizer": keras.regularizers.serialize(
+                self.kernel_regularizer
+            ),
+            "kernel_constraint": keras.constraints.serialize(
+                self.kernel_constraint
+            ),
+        }
+        return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for name in ("cell", "attention"):
+            if isinstance(config[name], dict):
+                config[name] = keras.saving.deserialize_keras_object(
+                    config[name], custom_objects=custom_objects
+                )
+        return cls(**config)

@@ -1,0 +1,326 @@
+import keras
+from keras import ops
+
+from keras_gated import _checks
+from keras_gated.seq2seq import _decoding
+
+
+def beam_search_decode(
+    step_fn,
+    start_tokens,
+    end_token,
+    max_length,
+    beam_width,
+    state=None,
+    length_penalty=0.0,
+    coverage_penalty=0.0,
+    pad_token=None,
+    return_all_beams=False,
+):
+    """Decodes with beam search, in `keras.ops` only (no custom op).
+
+    `step_fn(tokens, state) -> (logits, state)` runs one step of the model:
+    it maps the previous tokens, int32 `(n,)`, and the state (any nest of
+    tensors with `n` rows, e.g. the memory, its mask, the attention keys
+    and the decoder cell's states) to next-token logits `(n,
+    vocabulary_size)` and the new state, of the same structure and shapes.
+    Here `n = batch * beam_width`: every leaf of the initial `state` is
+    repeated `beam_width` times along its first axis (row `b * beam_width +
+    k` is beam `k` of example `b`), and reordered by parent beam after each
+    step. With `coverage_penalty > 0`, `step_fn` must also return the
+    attention alignments, `(n, source_len)`, as a third element:
+    `(logits, state, alignments)`.
+
+    Each step extends every live beam by every token, scores the
+    candidates and keeps the `beam_width` best of each example (Wu et al.
+    2016):
+
+    ```
+    log P(y)  = Σ_t log p(y_t | y_<t)
+    score(y)  = log P(y) / lp(y) + cp(y)
+    lp(y)     = ((5 + |y|) / 6) ** length_penalty
+    cp(y)     = coverage_penalty · Σ_i log(min(Σ_t α_ti, 1))
+    ```
+
+    where `|y|` counts the tokens up to and including the end token and
+    `α_t` are the alignments of step `t`. In `cp` the source positions
+    with zero total attention are left out (as TensorFlow Addons did), so
+    masked memory positions, which get exactly zero weight, cost nothing.
+
+    A finished beam (one that emitted `end_token`) stays finished: its only
+    continuation is `pad_token`, at no cost, so its length, coverage and
+    score are frozen while it competes with the live beams. The search
+    stops when all beams have finished, or after `max_length` steps. The
+    final sequences are recovered by following the parent ids back from
+    the last step (the "gather tree", in `keras.ops`), so the whole search
+    runs eagerly, under `tf.function`, `tf.function(jit_compile=True)`, and
+    in a SavedModel (see `keras.export.ExportArchive`).
+
+    Args:
+        step_fn: The step function above.
+        start_tokens: int, or int32 `(batch,)`: the first input tokens. An
+            int is repeated over the batch size of `state` (1 without).
+        end_token: int, the token id that ends a sequence.
+        max_length: Positive int, the largest number of tokens generated.
+        beam_width: Positive int, the number of beams kept per example.
+            `beam_width=1` is greedy decoding.
+        state: The initial state, batch first (not yet repeated over the
+            beams). Default: `None` (`step_fn` then receives and returns
+            `None`).
+        length_penalty: Non-negative float, `length_penalty` above (GNMT's
+            `α`; 0 is no penalty, 0.6 to 1 favours longer outputs).
+            Default: 0.
+        coverage_penalty: Non-negative float, GNMT's `β` above. Needs the
+            alignments from `step_fn`. Default: 0.
+        pad_token: int, what follows the end token. Default: `end_token`.
+        return_all_beams: Whether to return every beam, best first, instead
+            of the best one. Default: `False`.
+
+    Returns:
+        A `DecodeResult(sequences, lengths, scores)`: int32 token ids
+        `(batch, max_length)` without the start token, the int32 lengths
+        `(batch,)` and the float32 scores `(batch,)` above; with
+        `return_all_beams=True`, `(batch, beam_width, max_length)`,
+        `(batch, beam_width)` and `(batch, beam_width)`, sorted by score.
+
+    Example:
+
+    >>> # Bigram "model" over 4 tokens; 0 starts, 3 ends.
+    >>> table = keras.ops.log(keras.ops.array([
+    ...     [0.0, 0.5, 0.4, 0.1],     # after 0: 1 or 2 (or end)
+    ...     [0.0, 0.0, 0.0, 1.0],     # after 1: end
+    ...     [0.0, 0.0, 0.0, 1.0],     # after 2: end
+    ...     [0.0, 0.0, 0.0, 1.0]]) + 1e-9)
+    >>> def step_fn(tokens, state):
+    ...     return keras.ops.take(table, tokens, axis=0), state
+    >>> result = beam_search_decode(step_fn, start_tokens=[0], end_token=3,
+    ...                             max_length=4, beam_width=3,
+    ...                             return_all_beams=True)
+    >>> result.sequences.numpy().tolist()
+    [[[1, 3, 3, 3], [2, 3, 3, 3], [3, 3, 3, 3]]]
+    >>> result.lengths.numpy().tolist()
+    [[2, 2, 1]]
+
+    Reference:
+        Y. Wu et al. "Google's Neural Machine Translation System: Bridging
+        the Gap between Human and Machine Translation", 2016, section 7
+        (length and coverage penalties). https://arxiv.org/abs/1609.08144
+    """
+    end_token, pad_token, max_length = _decoding.check_arguments(
+        end_token, pad_token, max_length
+    )
+    beam_width = _checks.positive_int("beam_width", beam_width)
+    length_penalty = _checks.non_negative_float(
+        "length_penalty", length_penalty
+    )
+    coverage_penalty = _checks.non_negative_float(
+        "coverage_penalty", coverage_penalty
+    )
+    return_all_beams = _checks.boolean("return_all_beams", return_all_beams)
+    state = _decoding.carried(state)
+    tokens = _decoding.start_tokens(start_tokens, state)
+    batch_size = ops.shape(tokens)[0]
+
+    def beam_major(x):
+        """`(batch * beam, ...)` -> `(batch, beam, ...)`."""
+        return ops.reshape(x, (batch_size, beam_width, *ops.shape(x)[1:]))
+
+    def body(t, tokens, state, beams):
+        log_probs, state, alignments = _decoding.call_step(
+            step_fn, tokens, state, end_token, pad_token
+        )
+        if coverage_penalty and alignments is None:
+            raise ValueError(
+                "Received coverage_penalty="
+                f"{coverage_penalty!r}, but the step function returned no "
+                "alignments: return `(logits, state, alignments)`."
+            )
+        if coverage_penalty:
+            alignments = beam_major(ops.cast(alignments, "float32"))
+        else:
+            alignments = None
+        beams, parents, tokens = _beam_step(
+            beams,
+            beam_major(log_probs),
+            alignments,
+            t,
+            end_token=end_token,
+            pad_token=pad_token,
+            length_penalty=length_penalty,
+            coverage_penalty=coverage_penalty,
+        )
+        state = keras.tree.map_structure(
+            lambda x: _merge_beams(_gather_beams(beam_major(x), parents)),
+            state,
+        )
+        return t + 1, _merge_beams(tokens), state, beams
+
+    def cond(t, tokens, state, beams):
+        return ops.logical_and(
+            t < max_length, ops.logical_not(ops.all(beams["finished"]))
+        )
+
+    state = keras.tree.map_structure(
+        lambda x: ops.repeat(x, beam_width, axis=0), state
+    )
+    loop_vars = (
+        0,
+        ops.repeat(tokens, beam_width, axis=0),
+        state,
+        _initial_beams(batch_size, beam_width, max_length, pad_token),
+    )
+    if coverage_penalty:
+        # One step outside the loop gives the coverage its shape
+        # `(batch, beam, source_len)`, known only from the alignments.
+        loop_vars = body(*loop_vars)
+    _, _, _, beams = ops.while_loop(
+        cond, body, loop_vars, maximum_iterations=max_length
+    )
+    sequences = _gather_tree(beams["token_ids"], beams["parent_ids"])
+    result = _decoding.DecodeResult(
+        sequences, beams["lengths"], beams["scores"]
+    )
+    if return_all_beams:
+        return result
+    return _decoding.DecodeResult(*(x[:, 0] for x in result))
+
+
+def _initial_beams(batch_size, beam_width, max_length, pad_token):
+    """The search's bookkeeping, `(batch, beam, ...)` tensors by name.
+
+    Only beam 0 is alive at first (the others are copies of it): the others
+    start at log-probability `NEVER`, so the first step expands beam 0 only.
+    """
+    shape = (batch_size, beam_width)
+    first = ops.convert_to_tensor(
+        [0.0] + [_decoding.NEVER] * (beam_width - 1), dtype="float32"
+    )
+    return {
+        "log_probs": ops.zeros(shape, "float32") + first,
+        "scores": ops.zeros(shape, "float32") + first,
+        "finished": ops.zeros(shape, "bool"),
+        "lengths": ops.zeros(shape, "int32"),
+        # `(batch, beam, 1)` until the first alignments broadcast it.
+        "coverage": ops.zeros((*shape, 1), "float32"),
+        "token_ids": ops.full((*shape, max_length), pad_token, "int32"),
+        # Steps never taken (the search stopped early) lead back to the
+        # same beam, so the gather tree walks through them.
+        "parent_ids": ops.zeros((*shape, max_length), "int32")
+        + ops.arange(beam_width, dtype="int32")[:, None],
+    }
+
+
+def _beam_step(
+    beams,
+    log_probs,
+    alignments,
+    t,
+    end_token,
+    pad_token,
+    length_penalty,
+    coverage_penalty,
+):
+    """One step of the search on `(batch, beam, ...)` tensors.
+
+    Takes the bookkeeping `beams`, the step's log-probabilities `(batch,
+    beam, vocabulary)` and alignments `(batch, beam, source_len)` (or
+    `None`), and returns the new bookkeeping, the parent beam of each new
+    beam and the new beams' tokens, both int32 `(batch, beam)`.
+    """
+    batch_size, beam_width, vocabulary_size = ops.shape(log_probs)
+    finished = beams["finished"]
+    done = ops.expand_dims(finished, -1)
+    # A finished beam may only continue with the pad token, at no cost.
+    pad_only = ops.where(
+        ops.arange(vocabulary_size) == pad_token, 0.0, _decoding.NEVER
+    )
+    log_probs = ops.where(done, pad_only, log_probs)
+    total = ops.expand_dims(beams["log_probs"], -1) + log_probs
+    lengths = beams["lengths"] + ops.cast(ops.logical_not(finished), "int32")
+    scores = total / ops.expand_dims(_length_penalty(lengths, length_penalty), -1)
+    coverage = beams["coverage"]
+    if alignments is not None:
+        coverage = coverage + ops.where(done, 0.0, alignments)
+        scores = scores + ops.expand_dims(
+            _coverage_penalty(coverage, coverage_penalty), -1
+        )
+
+    flat = (batch_size, beam_width * vocabulary_size)
+    top_scores, top = ops.top_k(ops.reshape(scores, flat), k=beam_width)
+    top = ops.cast(top, "int32")
+    parents = top // vocabulary_size
+    tokens = top % vocabulary_size
+    new_beams = {
+        "log_probs": ops.take_along_axis(ops.reshape(total, flat), top, 1),
+        "scores": top_scores,
+        "finished": ops.logical_or(
+            _gather_beams(finished, parents), tokens == end_token
+        ),
+        "lengths": _gather_beams(lengths, parents),
+        "coverage": (
+            _gather_beams(coverage, parents)
+            if alignments is not None
+            else coverage
+        ),
+        "token_ids": ops.slice_update(
+            beams["token_ids"], (0, 0, t), tokens[..., None]
+        ),
+        "parent_ids": ops.slice_update(
+            beams["parent_ids"], (0, 0, t), parents[..., None]
+        ),
+    }
+    return new_beams, parents, tokens
+
+
+def _length_penalty(lengths, alpha):
+    """GNMT's `((5 + length) / 6) ** alpha`, float32."""
+    if not alpha:
+        return ops.ones_like(lengths, dtype="float32")
+    return ops.power((5.0 + ops.cast(lengths, "float32")) / 6.0, alpha)
+
+
+def _coverage_penalty(coverage, beta):
+    """GNMT's `beta * Σ_i log(min(coverage_i, 1))`, over nonzero coverage."""
+    covered = coverage > 0
+    safe = ops.where(covered, ops.minimum(coverage, 1.0), 1.0)
+    return beta * ops.sum(ops.log(safe), axis=-1)
+
+
+def _gather_beams(x, parents):
+    """`x[b, parents[b, k], ...]` for `x` of shape `(batch, beam, ...)`."""
+    batch_size, beam_width = ops.shape(parents)[0], ops.shape(parents)[1]
+    offsets = ops.arange(batch_size, dtype="int32")[:, None] * beam_width
+    flat = ops.reshape(x, (-1, *ops.shape(x)[2:]))
+    taken = ops.take(flat, ops.reshape(parents + offsets, (-1,)), axis=0)
+    return ops.reshape(taken, ops.shape(x))
+
+
+def _merge_beams(x):
+    """`(batch, beam, ...)` -> `(batch * beam, ...)`."""
+    return ops.reshape(x, (-1, *ops.shape(x)[2:]))
+
+
+def _gather_tree(token_ids, parent_ids):
+    """Follows the parent ids back from the last step.
+
+    `token_ids[b, k, t]` is the token beam `k` chose at step `t` and
+    `parent_ids[b, k, t]` the beam it extended; returns the full token
+    sequence of each final beam, `(batch, beam, max_length)`.
+    """
+    batch_size, beam_width, max_length = ops.shape(token_ids)
+
+    def body(i, carry):
+        beam, sequences = carry
+        t = max_length - 1 - i
+        token = ops.take_along_axis(token_ids[:, :, t], beam, axis=1)
+        sequences = ops.slice_update(sequences, (0, 0, t), token[..., None])
+        beam = ops.take_along_axis(parent_ids[:, :, t], beam, axis=1)
+        return beam, sequences
+
+    beam = ops.zeros((batch_size, beam_width), "int32") + ops.arange(
+        beam_width, dtype="int32"
+    )
+    _, sequences = ops.fori_loop(
+        0, max_length, body, (beam, ops.zeros_like(token_ids))
+    )
+    return sequences

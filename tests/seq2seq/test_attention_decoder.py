@@ -1,0 +1,489 @@
+"""`AttentionDecoder`: the loop, its masks, outputs, saving and errors."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+from keras import ops
+
+import keras_gated as kg
+from tests.seq2seq.cases import BATCH
+from tests.seq2seq.cases import FEATURES
+from tests.seq2seq.cases import MEMORY_DIM
+from tests.seq2seq.cases import SOURCE_LEN
+from tests.seq2seq.cases import TARGET_LEN
+from tests.seq2seq.cases import UNITS
+from tests.seq2seq.cases import all_inner_cells
+from tests.seq2seq.cases import all_mechanisms
+from tests.seq2seq.cases import built_decoder
+from tests.seq2seq.cases import inputs
+from tests.seq2seq.cases import length_mask
+from tests.seq2seq.cases import memory
+
+SOURCE_MASK = length_mask([6, 4, 1], SOURCE_LEN)
+TARGET_MASK = length_mask([5, 3, 1], TARGET_LEN)
+
+
+def _step_by_step(cell, x, m, memory_mask=None, states=None):
+    """The cell stepped by hand: outputs, alignments and final states."""
+    states = states or cell.get_initial_state(m)
+    outputs, alignments = [], []
+    for t in range(x.shape[1]):
+        output, states = cell(x[:, t], states, memory=m, memory_mask=memory_mask)
+        outputs.append(output)
+        alignments.append(states[2])
+    return np.stack(outputs, 1), np.stack(alignments, 1), states
+
+
+# --- The loop is the cell, stepped -----------------------------------------
+
+
+@all_inner_cells
+@all_mechanisms
+def test_stepping_the_cell_by_hand_equals_the_decoder(
+    inner_class, mechanism_class
+):
+    decoder = built_decoder(
+        inner_class,
+        mechanism_class,
+        return_sequences=True,
+        return_state=True,
+        return_alignments=True,
+    )
+    x, m = inputs(), memory()
+    sequence, alignments, *states = decoder(x, memory=m, memory_mask=SOURCE_MASK)
+
+    expected, expected_alignments, expected_states = _step_by_step(
+        decoder.cell, x, m, SOURCE_MASK
+    )
+    np.testing.assert_allclose(sequence, expected, atol=1e-5)
+    np.testing.assert_allclose(alignments, expected_alignments, atol=1e-6)
+    assert len(states) == len(expected_states) == 3 + len(
+        decoder.cell.cell_state_size
+    )
+    for state, expected_state in zip(states, expected_states):
+        np.testing.assert_allclose(state, expected_state, atol=1e-5)
+    # The first state is the output.
+    np.testing.assert_array_equal(states[0], sequence[:, -1])
+
+
+@pytest.mark.parametrize(
+    "cell_kwargs",
+    [
+        {"output_attention": False},
+        {"input_feeding": False},
+        {"attention_units": 3, "attention_activation": "relu"},
+    ],
+    ids=["bahdanau_style_output", "no_input_feeding", "attention_units"],
+)
+def test_options_step_by_step(cell_kwargs):
+    decoder = built_decoder(
+        kg.LNGRUCell, cell_kwargs=cell_kwargs, return_sequences=True
+    )
+    x, m = inputs(), memory()
+    expected, _, _ = _step_by_step(decoder.cell, x, m)
+    np.testing.assert_allclose(decoder(x, memory=m), expected, atol=1e-5)
+
+
+def test_keys_are_projected_once_per_call_not_per_step():
+    decoder = built_decoder(return_sequences=True)
+    calls = []
+    project = decoder.cell.attention.project_keys
+
+    def counting(memory):
+        calls.append(1)
+        return project(memory)
+
+    decoder.cell.attention.project_keys = counting
+    decoder(inputs(), memory=memory())
+    assert len(calls) == 1
+
+
+# --- Outputs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("return_alignments", [False, True])
+@pytest.mark.parametrize("return_state", [False, True])
+def test_outputs_follow_the_flags(return_sequences, return_alignments, return_state):
+    decoder = built_decoder(
+        kg.LNLSTMCell,
+        return_sequences=return_sequences,
+        return_alignments=return_alignments,
+        return_state=return_state,
+    )
+    full = built_decoder(
+        kg.LNLSTMCell,
+        return_sequences=True,
+        return_alignments=True,
+        return_state=True,
+    )
+    x, m = inputs(), memory()
+    result = decoder(x, memory=m)
+    sequence, alignments, *states = full(x, memory=m)
+    expected = [sequence if return_sequences else sequence[:, -1]]
+    if return_alignments:
+        expected.append(alignments)
+    if return_state:
+        expected.extend(states)
+    if len(expected) == 1:
+        result = [result]
+    assert len(result) == len(expected)
+    for got, want in zip(result, expected):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+    assert alignments.shape == (BATCH, TARGET_LEN, SOURCE_LEN)
+
+
+def test_alignments_are_distributions_with_zeros_at_masked_memory():
+    decoder = built_decoder(return_sequences=True, return_alignments=True)
+    _, alignments = decoder(inputs(), memory=memory(), memory_mask=SOURCE_MASK)
+    alignments = np.asarray(alignments)
+    np.testing.assert_allclose(alignments.sum(-1), 1.0, atol=1e-6)
+    masked = np.broadcast_to(~SOURCE_MASK[:, None, :], alignments.shape)
+    assert np.all(alignments[masked] == 0.0)
+    assert np.all(alignments[~masked] > 0.0)
+
+
+# --- Masks -----------------------------------------------------------------
+
+
+def test_target_mask_equals_running_the_valid_prefix():
+    decoder = built_decoder(
+        return_sequences=True, return_state=True, return_alignments=True
+    )
+    x, m = inputs(), memory()
+    sequence, alignments, *states = decoder(
+        x, memory=m, memory_mask=SOURCE_MASK, mask=TARGET_MASK
+    )
+    for b, length in enumerate(TARGET_MASK.sum(1)):
+        prefix, prefix_alignments, *prefix_states = decoder(
+            x[b : b + 1, :length],
+            memory=m[b : b + 1],
+            memory_mask=SOURCE_MASK[b : b + 1],
+        )
+        np.testing.assert_allclose(sequence[b, :length], prefix[0], atol=1e-5)
+        np.testing.assert_allclose(
+            alignments[b, :length], prefix_alignments[0], atol=1e-6
+        )
+        for state, prefix_state in zip(states, prefix_states):
+            np.testing.assert_allclose(state[b], prefix_state[0], atol=1e-5)
+        for t in range(length, TARGET_LEN):
+            # Masked steps repeat the last output and have zero alignments.
+            np.testing.assert_array_equal(sequence[b, t], sequence[b, length - 1])
+            np.testing.assert_array_equal(alignments[b, t], 0.0)
+
+
+def test_zero_output_for_mask():
+    decoder = built_decoder(return_sequences=True, zero_output_for_mask=True)
+    sequence = decoder(inputs(), memory=memory(), mask=TARGET_MASK)
+    np.testing.assert_array_equal(np.asarray(sequence)[~TARGET_MASK], 0.0)
+
+
+def test_masks_come_from_keras_masks_in_a_functional_model():
+    source = keras.Input((None,), dtype="int32")
+    target = keras.Input((None,), dtype="int32")
+    encoded, h = keras.layers.RNN(
+        kg.LNGRUCell(UNITS), return_sequences=True, return_state=True
+    )(keras.layers.Embedding(10, MEMORY_DIM, mask_zero=True)(source))
+    embedded = keras.layers.Embedding(10, FEATURES, mask_zero=True)(target)
+    decoder = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNGRUCell(UNITS), "luong"),
+        return_sequences=True,
+        return_alignments=True,
+    )
+    # With `initial_state` too: Keras' automatic `mask` would be lost.
+    outputs, alignments = decoder(embedded, memory=encoded, initial_state=[h])
+    model = keras.Model([source, target], [outputs, alignments])
+
+    source_ids = np.array([[3, 4, 5, 0], [6, 7, 0, 0]])
+    target_ids = np.array([[3, 4, 0], [5, 0, 0]])
+    outputs, alignments = model([source_ids, target_ids])
+    alignments = np.asarray(alignments)
+    # Memory mask from the encoder: no weight on padding.
+    np.testing.assert_array_equal(alignments[0, :2, 3:], 0.0)
+    np.testing.assert_array_equal(alignments[1, :1, 2:], 0.0)
+    # Target mask from the embedding: zero rows at masked steps.
+    np.testing.assert_array_equal(alignments[0, 2], 0.0)
+    np.testing.assert_array_equal(alignments[1, 1:], 0.0)
+    np.testing.assert_allclose(alignments[0, :2].sum(-1), 1.0, atol=1e-6)
+
+
+def test_all_false_memory_mask_row_gives_zeros_not_nan():
+    decoder = built_decoder(
+        return_sequences=True, return_alignments=True
+    )
+    mask = SOURCE_MASK.copy()
+    mask[1] = False
+    x, m = tf.constant(inputs()), tf.constant(memory())
+    with tf.GradientTape() as tape:
+        tape.watch(m)
+        sequence, alignments = decoder(x, memory=m, memory_mask=mask)
+        loss = ops.sum(ops.square(sequence))
+    gradient = tape.gradient(loss, [m, *decoder.trainable_variables])
+    assert np.all(np.isfinite(sequence))
+    np.testing.assert_array_equal(alignments[1], 0.0)
+    np.testing.assert_allclose(np.sum(alignments[0], -1), 1.0, atol=1e-6)
+    for g in gradient:
+        assert np.all(np.isfinite(g))
+    # No attention, no gradient to the memory of that row.
+    np.testing.assert_array_equal(gradient[0][1], 0.0)
+
+
+def test_go_backwards_equals_running_on_reversed_inputs():
+    forward = built_decoder(return_sequences=True)
+    backward = kg.AttentionDecoder(
+        forward.cell, return_sequences=True, go_backwards=True
+    )
+    x, m = inputs(), memory()
+    np.testing.assert_allclose(
+        backward(x, memory=m), forward(x[:, ::-1], memory=m), atol=1e-6
+    )
+
+
+def test_unroll_equals_the_loop():
+    looped = built_decoder(return_sequences=True, return_alignments=True)
+    unrolled = kg.AttentionDecoder(
+        looped.cell, return_sequences=True, return_alignments=True, unroll=True
+    )
+    x, m = inputs(), memory()
+    for got, want in zip(
+        unrolled(x, memory=m, mask=TARGET_MASK),
+        looped(x, memory=m, mask=TARGET_MASK),
+    ):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+# --- Initial state ---------------------------------------------------------
+
+
+@all_inner_cells
+def test_initial_state_may_be_the_inner_cells_or_the_full_state(inner_class):
+    decoder = built_decoder(inner_class, return_sequences=True, return_state=True)
+    x, m = inputs(), memory()
+    rng = np.random.default_rng(5)
+    inner_states = [
+        rng.normal(size=(BATCH, size)).astype("float32")
+        for size in decoder.cell.cell_state_size
+    ]
+    sequence, *states = decoder(x, memory=m, initial_state=inner_states)
+    full = decoder.cell.get_initial_state(m, inner_states)
+    expected, _, _ = _step_by_step(decoder.cell, x, m, states=full)
+    np.testing.assert_allclose(sequence, expected, atol=1e-5)
+
+    # Continuing from the full returned state equals one longer run.
+    first, *middle = decoder(x[:, :2], memory=m, initial_state=inner_states)
+    second, *_ = decoder(x[:, 2:], memory=m, initial_state=middle)
+    np.testing.assert_allclose(
+        np.concatenate([first, second], 1), sequence, atol=1e-5
+    )
+
+
+def test_initial_state_of_the_wrong_length_is_a_clear_error():
+    decoder = built_decoder(kg.LNLSTMCell)
+    with pytest.raises(ValueError, match="`initial_state`.*2 states.*5.*got 1"):
+        decoder(inputs(), memory=memory(), initial_state=[np.zeros((BATCH, UNITS))])
+
+
+# --- Errors ----------------------------------------------------------------
+
+
+def test_memory_of_rank_other_than_3_is_a_clear_error():
+    decoder = built_decoder()
+    with pytest.raises(ValueError, match=r"memory.*\(batch_size, source_len"):
+        decoder(inputs(), memory=np.zeros((BATCH, 4, 4, MEMORY_DIM), "float32"))
+    with pytest.raises(ValueError, match=r"memory.*\(batch_size, source_len"):
+        decoder(inputs(), memory=np.zeros((BATCH, MEMORY_DIM), "float32"))
+
+
+def test_memory_feature_size_after_build_is_a_clear_error():
+    decoder = built_decoder()
+    with pytest.raises(ValueError, match=f"built for a memory with {MEMORY_DIM}"):
+        decoder(inputs(), memory=memory(dim=MEMORY_DIM + 1))
+
+
+def test_target_of_rank_other_than_3_is_a_clear_error():
+    decoder = built_decoder()
+    with pytest.raises(ValueError, match=r"\(batch_size, timesteps, features\)"):
+        decoder(inputs()[:, 0], memory=memory())
+    unbuilt = kg.AttentionDecoder(kg.AttentionDecoderCell(kg.LNGRUCell(4)))
+    with pytest.raises(ValueError, match=r"\(batch_size, timesteps, features\)"):
+        unbuilt(np.zeros((2, 3), "int32"), memory=memory())
+
+
+def test_a_plain_cell_is_refused_with_a_hint():
+    with pytest.raises(ValueError, match="`cell`.*AttentionDecoderCell"):
+        kg.AttentionDecoder(kg.LNLSTMCell(4))
+
+
+def test_boolean_flags_are_validated():
+    cell = kg.AttentionDecoderCell(kg.LNGRUCell(4))
+    with pytest.raises(ValueError, match="`return_alignments`.*'yes'"):
+        kg.AttentionDecoder(cell, return_alignments="yes")
+
+
+# --- Dropout, gradients ----------------------------------------------------
+
+
+@all_inner_cells
+def test_inner_dropout_masks_are_drawn_before_the_loop(inner_class):
+    cell = kg.AttentionDecoderCell(
+        inner_class(UNITS, dropout=0.5, seed=1), "bahdanau"
+    )
+    decoder = kg.AttentionDecoder(cell, return_sequences=True)
+    x, m = inputs(), memory()
+    inference = decoder(x, memory=m)
+    np.testing.assert_array_equal(inference, decoder(x, memory=m))
+    train = tf.function(lambda x, m: decoder(x, memory=m, training=True))
+    first, second = train(x, m), train(x, m)
+    assert np.all(np.isfinite(first))
+    assert not np.allclose(first, inference)
+    assert not np.allclose(first, second)
+
+
+@all_mechanisms
+def test_every_trainable_weight_gets_a_finite_nonzero_gradient(mechanism_class):
+    attention = (
+        kg.BahdanauAttention(normalize=True)
+        if mechanism_class is kg.BahdanauAttention
+        else kg.LuongAttention(use_scale=True)
+    )
+    decoder = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNLSTMCell(UNITS), attention),
+        return_sequences=True,
+    )
+    x, m = tf.constant(inputs()), tf.constant(memory())
+    with tf.GradientTape() as tape:
+        loss = ops.sum(ops.square(decoder(x, memory=m, memory_mask=SOURCE_MASK)))
+    grads = tape.gradient(loss, decoder.trainable_variables)
+    assert len(grads) > 0
+    for variable, grad in zip(decoder.trainable_variables, grads):
+        assert grad is not None, variable.path
+        assert np.all(np.isfinite(grad)), variable.path
+        assert np.any(grad != 0), variable.path
+
+
+@all_mechanisms
+def test_mixed_precision(mechanism_class):
+    reference = built_decoder(
+        kg.LNLSTMCell, mechanism_class, return_sequences=True,
+        return_alignments=True,
+    )
+    cell = kg.AttentionDecoderCell(
+        kg.LNLSTMCell(UNITS, dtype="mixed_float16"),
+        mechanism_class(dtype="mixed_float16"),
+        dtype="mixed_float16",
+    )
+    decoder = kg.AttentionDecoder(
+        cell, return_sequences=True, return_alignments=True,
+        dtype="mixed_float16",
+    )
+    decoder.build((None, None, FEATURES), (None, None, MEMORY_DIM))
+    decoder.set_weights(reference.get_weights())
+    x, m = inputs(), memory()
+    outputs, alignments = decoder(x, memory=m, memory_mask=SOURCE_MASK)
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float16"
+    assert keras.backend.standardize_dtype(alignments.dtype) == "float16"
+    expected, expected_alignments = reference(x, memory=m, memory_mask=SOURCE_MASK)
+    outputs = ops.convert_to_numpy(ops.cast(outputs, "float32"))
+    alignments = ops.convert_to_numpy(ops.cast(alignments, "float32"))
+    np.testing.assert_allclose(outputs, expected, atol=0.05)
+    np.testing.assert_allclose(alignments, expected_alignments, atol=0.01)
+    np.testing.assert_array_equal(
+        alignments[~np.broadcast_to(SOURCE_MASK[:, None], alignments.shape)], 0.0
+    )
+
+
+# --- Memory of any kind: an image feature map ------------------------------
+
+
+def test_attends_over_a_flattened_image_feature_map():
+    images = keras.Input((16, 16, 3))
+    features = keras.layers.Conv2D(12, 3, strides=4, padding="same")(images)
+    assert tuple(features.shape) == (None, 4, 4, 12)
+    regions = keras.layers.Reshape((16, 12))(features)
+    words = keras.Input((None,), dtype="int32")
+    embedded = keras.layers.Embedding(20, 8)(words)
+    decoder = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNLSTMCell(UNITS), "bahdanau"),
+        return_sequences=True,
+        return_alignments=True,
+    )
+    outputs, alignments = decoder(embedded, memory=regions)
+    logits = keras.layers.Dense(20)(outputs)
+    model = keras.Model([images, words], [logits, alignments])
+
+    pixels = np.random.default_rng(0).uniform(size=(2, 16, 16, 3))
+    caption = np.array([[1, 5, 7], [1, 2, 3]])
+    logits, alignments = model([pixels, caption])
+    assert logits.shape == (2, 3, 20)
+    assert alignments.shape == (2, 3, 16)
+    np.testing.assert_allclose(np.sum(alignments, -1), 1.0, atol=1e-6)
+    # A 4 x 4 attention map per word, ready for a heatmap.
+    assert np.reshape(alignments, (2, 3, 4, 4)).shape == (2, 3, 4, 4)
+
+
+# --- Serialization ---------------------------------------------------------
+
+
+def test_config_round_trip():
+    decoder = built_decoder(
+        kg.LNGRUCell,
+        kg.BahdanauAttention,
+        return_sequences=True,
+        return_alignments=True,
+        go_backwards=True,
+        zero_output_for_mask=True,
+        name="my_decoder",
+    )
+    config = decoder.get_config()
+    clone = kg.AttentionDecoder.from_config(config)
+    assert clone.get_config() == config
+    serialized = keras.saving.serialize_keras_object(decoder)
+    assert serialized["registered_name"] == "keras_gated>AttentionDecoder"
+    restored = keras.saving.deserialize_keras_object(serialized)
+    assert type(restored.cell.cell) is kg.LNGRUCell
+    assert type(restored.cell.attention) is kg.BahdanauAttention
+    assert restored.get_config() == config
+
+
+def _functional_model(inner_class=kg.LNLSTMCell):
+    target = keras.Input((None, FEATURES), name="target")
+    memory_in = keras.Input((None, MEMORY_DIM), name="memory")
+    memory_mask = keras.Input((None,), dtype="bool", name="memory_mask")
+    decoder = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(inner_class(UNITS), "bahdanau"),
+        return_sequences=True,
+        return_alignments=True,
+    )
+    outputs, alignments = decoder(target, memory=memory_in, memory_mask=memory_mask)
+    return keras.Model(
+        [target, memory_in, memory_mask],
+        [keras.layers.Dense(3)(outputs), alignments],
+    )
+
+
+@all_inner_cells
+def test_keras_file_round_trip_is_bit_identical(inner_class, tmp_path):
+    model = _functional_model(inner_class)
+    data = [inputs(), memory(), SOURCE_MASK]
+    path = tmp_path / "decoder.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    for got, want in zip(loaded(data), model(data)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_saved_model_export_takes_the_memory_as_an_input(tmp_path):
+    model = _functional_model()
+    path = str(tmp_path / "exported")
+    model.export(path, verbose=False)
+    serving = tf.saved_model.load(path)
+    for batch, target_len, source_len in [(2, 3, 4), (3, 5, 6)]:
+        data = [
+            inputs(batch=batch, steps=target_len),
+            memory(batch=batch, length=source_len),
+            length_mask(np.arange(batch) + 1, source_len),
+        ]
+        for got, want in zip(serving.serve(data), model(data)):
+            np.testing.assert_allclose(got, want, atol=1e-6)
