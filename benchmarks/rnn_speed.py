@@ -41,17 +41,29 @@ CANDIDATES = {
         lambda u: keras.layers.RNN(kg.LNLSTMCell(u)),
     ),
     "kg.LNLSTM": ("keras.layers.LSTM", lambda u: kg.LNLSTM(u)),
+    "kg.LNLSTM(precomputed)": (
+        "keras.layers.LSTM",
+        lambda u: kg.LNLSTM(u, precompute_projection=True),
+    ),
     "keras.layers.GRU": ("keras.layers.GRU", lambda u: keras.layers.GRU(u)),
     "RNN(LNGRUCell)": (
         "keras.layers.GRU",
         lambda u: keras.layers.RNN(kg.LNGRUCell(u)),
     ),
     "kg.LNGRU": ("keras.layers.GRU", lambda u: kg.LNGRU(u)),
+    "kg.LNGRU(precomputed)": (
+        "keras.layers.GRU",
+        lambda u: kg.LNGRU(u, precompute_projection=True),
+    ),
     "RNN(SRUCell)": (
         "keras.layers.LSTM",
         lambda u: keras.layers.RNN(kg.SRUCell(u)),
     ),
     "kg.SRU": ("keras.layers.LSTM", lambda u: kg.SRU(u)),
+    "kg.SRU(precomputed)": (
+        "keras.layers.LSTM",
+        lambda u: kg.SRU(u, precompute_projection=True),
+    ),
     "kg.SRU(no v)": (
         "keras.layers.LSTM",
         lambda u: kg.SRU(u, use_recurrent_kernel=False),
@@ -137,7 +149,11 @@ def _time(function, x):
 
 
 def measure(candidates, batch, steps, features, units, repeats, warmup=2):
-    """Returns `{candidate: {mode: {"median_s", "ratio", "baseline"}}}`."""
+    """Returns `{candidate: {mode: {"median_s", "ratio", "baseline"}}}`.
+
+    Each repeat times every candidate once, in turn, so that load on the
+    machine falls on all of them alike; the ratio is of medians.
+    """
     x = keras.ops.convert_to_tensor(
         np.random.default_rng(0).normal(size=(batch, steps, features)),
         dtype="float32",
@@ -182,31 +198,45 @@ def _print(title, results):
 
 
 def plot(report, path):
-    """A bar chart of the ratios, one panel per benchmark row."""
+    """Bar charts of the ratios: the main row, then the scan against T."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = report["rows"]
-    fig, axes = plt.subplots(
-        1, len(rows), figsize=(6 * len(rows), 4.5), squeeze=False
+    main, *long_rows = report["rows"]
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(13, 5.5), gridspec_kw={"width_ratios": [3, 2]}
     )
-    for ax, row in zip(axes[0], rows):
-        names = list(row["results"])
-        y = np.arange(len(names))
+    names = list(main["results"])
+    y = np.arange(len(names))
+    for offset, mode in [(-0.2, "forward"), (0.2, "forward+backward")]:
+        ratios = [main["results"][n][mode]["ratio"] for n in names]
+        left.barh(y + offset, ratios, height=0.4, label=mode)
+    left.axvline(1.0, color="black", linewidth=0.8)
+    left.set_yticks(y, names)
+    left.invert_yaxis()
+    left.set_xlabel("time / time of keras.layers.LSTM or GRU (lower is faster)")
+    left.set_title(main["title"], fontsize=9)
+    left.legend(loc="lower right")
+
+    if long_rows:
+        steps = [row["shape"]["steps"] for row in long_rows]
+        x = np.arange(len(steps))
         for offset, mode in [(-0.2, "forward"), (0.2, "forward+backward")]:
-            ratios = [row["results"][n][mode]["ratio"] for n in names]
-            ax.barh(y + offset, ratios, height=0.4, label=mode)
-        ax.axvline(1.0, color="black", linewidth=0.8)
-        ax.set_yticks(y, names)
-        ax.invert_yaxis()
-        ax.set_xlabel("time ratio to the baseline (lower is faster)")
-        ax.set_title(row["title"], fontsize=10)
-        ax.legend(loc="lower right")
+            ratios = [
+                row["results"]["kg.SRU(parallel_scan)"][mode]["ratio"]
+                for row in long_rows
+            ]
+            right.bar(x + offset, ratios, width=0.4, label=mode)
+        right.axhline(1.0, color="black", linewidth=0.8)
+        right.set_xticks(x, [f"T={t}" for t in steps])
+        right.set_ylabel("parallel scan / sequential loop (lower is faster)")
+        right.set_title("SRU without v: parallel scan vs loop", fontsize=9)
+        right.legend()
     fig.suptitle(report["machine"], fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
@@ -230,6 +260,12 @@ def machine_description():
         f"{what}; {version}, Keras {keras.__version__}, "
         f"Python {platform.python_version()}"
     )
+
+
+def replot(folder):
+    """Redraws `results.png` from the `results.json` in `folder`."""
+    folder = pathlib.Path(folder)
+    plot(json.loads((folder / "results.json").read_text()), folder / "results.png")
 
 
 def main(argv=None):
