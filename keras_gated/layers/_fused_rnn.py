@@ -4,6 +4,7 @@ import keras
 from keras import tree
 
 from keras_gated._compat import rnn
+from keras_gated._masking import tensorflow_masked_outputs
 
 
 def on_accelerator():
@@ -36,8 +37,11 @@ class FusedRNN(keras.layers.RNN):
     whole `[batch, time, features]` sequence, one large matrix product, and
     runs only `cell.step` inside Keras' own time loop. Masking,
     `go_backwards`, `stateful`, `unroll`, `zero_output_for_mask`, dropout
-    and `Bidirectional` behave exactly as in `keras.layers.RNN`, because the
-    loop is the same.
+    and `Bidirectional` behave exactly as in `keras.layers.RNN` on
+    TensorFlow, because the loop is the same; on the other backends too,
+    because the outputs of masked steps are then brought to TensorFlow's
+    semantics, which Keras' JAX loop and its unrolled loops do not all
+    follow (docs/design/0006).
 
     `precompute_projection="auto"` hoists on GPUs and TPUs only. On CPUs the
     backends overlap each step's input projection with the recurrent chain
@@ -110,7 +114,9 @@ class FusedRNN(keras.layers.RNN):
                 projection_t = cell.project(inputs_t, training=training)
                 return cell.step(projection_t, states, training=training)
 
-        return rnn(
+        # Keras' loops disagree on masked outputs across backends; ours
+        # are TensorFlow's `while_loop`'s everywhere (`_masking`).
+        last_output, outputs, states = rnn(
             step,
             inputs,
             initial_state,
@@ -118,9 +124,20 @@ class FusedRNN(keras.layers.RNN):
             mask=mask,
             unroll=self.unroll,
             input_length=sequences.shape[1],
-            zero_output_for_mask=self.zero_output_for_mask,
+            zero_output_for_mask=False,
             return_all_outputs=self.return_sequences,
         )
+        if mask is not None:
+            last_output, all_outputs = tensorflow_masked_outputs(
+                last_output,
+                outputs if self.return_sequences else None,
+                mask,
+                self.go_backwards,
+                self.zero_output_for_mask,
+            )
+            if self.return_sequences:
+                outputs = all_outputs
+        return last_output, outputs, states
 
     def get_config(self):
         config = super().get_config()
