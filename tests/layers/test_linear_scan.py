@@ -13,6 +13,7 @@ def _reference(a, b, c):
     return np.stack(out, axis=1)
 
 
+@pytest.mark.float64
 @pytest.mark.parametrize("steps", [1, 2, 3, 4, 5, 15, 16, 17, 99, 100])
 def test_matches_the_sequential_recurrence(steps):
     rng = np.random.default_rng(steps)
@@ -24,6 +25,7 @@ def test_matches_the_sequential_recurrence(steps):
     )
 
 
+@pytest.mark.tensorflow_only
 def test_unknown_length_uses_fixed_blocks():
     @tf.function(
         input_signature=[tf.TensorSpec((2, None, 3), tf.float64)] * 2

@@ -63,6 +63,7 @@ def test_keras_file_round_trip(trained, held_out, tmp_path):
     )
 
 
+@pytest.mark.tensorflow_only
 def test_saved_model_translate_endpoint_equals_eager_decoding(
     trained, held_out, tmp_path
 ):
@@ -92,6 +93,7 @@ def test_saved_model_translate_endpoint_equals_eager_decoding(
         np.testing.assert_allclose(exported["scores"], eager.scores, atol=1e-5)
 
 
+@pytest.mark.tensorflow_only
 def test_xla_compiled_translation_equals_eager(trained, held_out):
     translator, _ = trained
     source = held_out[0][:8]
