@@ -3,6 +3,7 @@
 import keras
 from keras import tree
 
+from keras_gated import _checks
 from keras_gated._compat import rnn
 from keras_gated._masking import tensorflow_masked_outputs
 
@@ -60,6 +61,16 @@ class FusedRNN(keras.layers.RNN):
                 "`precompute_projection`, expected one of 'auto', True, "
                 f"False, got {precompute_projection!r}."
             )
+        for name in (
+            "return_sequences",
+            "return_state",
+            "go_backwards",
+            "stateful",
+            "unroll",
+            "zero_output_for_mask",
+        ):
+            if name in kwargs:
+                _checks.boolean(name, kwargs[name])
         super().__init__(cell, **kwargs)
         self.precompute_projection = precompute_projection
         self.input_spec = keras.layers.InputSpec(ndim=3)
@@ -92,6 +103,27 @@ class FusedRNN(keras.layers.RNN):
         super().build(sequences_shape, initial_state_shape)
         self.input_spec = keras.layers.InputSpec(
             ndim=3, axes={-1: sequences_shape[-1]}
+        )
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        # Shape errors are caught here, with the argument's name, rather
+        # than deep inside the backend's loop.
+        if initial_state is not None:
+            _checks.states(
+                "initial_state",
+                initial_state,
+                self.cell.state_size,
+                self.cell._state_layout,
+            )
+        if mask is not None:
+            _checks.shape_of(
+                "mask",
+                mask[0] if tree.is_nested(mask) else mask,
+                tuple(sequences.shape[:2]),
+                "the `(batch_size, timesteps)` of the inputs",
+            )
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
         )
 
     def inner_loop(self, sequences, initial_state, mask, training=False):

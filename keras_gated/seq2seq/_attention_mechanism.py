@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_gated import _checks
+
 
 def masked_softmax(scores, memory_mask=None):
     """Softmax over the last axis that gives masked positions exactly zero.
@@ -83,6 +85,13 @@ class AttentionMechanism(keras.layers.Layer):
 
     def call(self, query, memory, keys=None, memory_mask=None):
         check_memory_shape(memory.shape, getattr(self, "memory_dim", None))
+        if memory_mask is not None:
+            _checks.shape_of(
+                "memory_mask",
+                memory_mask,
+                tuple(memory.shape[:2]),
+                "the `(batch_size, source_len)` of the memory",
+            )
         if keys is None:
             keys = self.project_keys(memory)
         alignments = masked_softmax(self.score(query, keys), memory_mask)

@@ -178,6 +178,33 @@ class AttentionDecoder(keras.layers.Layer):
         check_memory_shape(memory.shape, self.cell.memory_dim)
         if mask is None:
             mask = sequences_mask
+        _checks.shape_of(
+            "sequences",
+            sequences,
+            (None, None, self.cell.input_dim),
+            "the decoder inputs, with as many features as the decoder was "
+            "built for",
+        )
+        _checks.shape_of(
+            "memory",
+            memory,
+            (sequences.shape[0], None, self.cell.memory_dim),
+            "the memory of every sequence of the batch",
+        )
+        if memory_mask is not None:
+            _checks.shape_of(
+                "memory_mask",
+                memory_mask,
+                tuple(memory.shape[:2]),
+                "the `(batch_size, source_len)` of the memory",
+            )
+        if mask is not None:
+            _checks.shape_of(
+                "mask",
+                mask,
+                tuple(sequences.shape[:2]),
+                "the `(batch_size, timesteps)` of the inputs",
+            )
         states = self._initial_state(initial_state, memory)
         keys = self.cell.project_memory(memory)
         self._draw_dropout_masks(sequences, states)

@@ -262,6 +262,13 @@ class AttentionDecoderCell(keras.layers.Layer):
         training=False,
     ):
         check_memory_shape(memory.shape, self.memory_dim)
+        _checks.shape_of(
+            "inputs",
+            inputs,
+            (None, self.input_dim),
+            "one step of the decoder inputs, with as many features as the "
+            "cell was built for",
+        )
         _, attention_tm1, _, *cell_states = states
         if keys is None:
             keys = self.project_memory(memory)
