@@ -127,7 +127,7 @@ def test_fused_layer_matches_numpy(cell_class, precompute, data):
 
 @given(data=st.data())
 def test_sru_parallel_scan_matches_numpy(data):
-    case = data.draw(cases(unroll=False, max_steps=12), label="case")
+    case = data.draw(cases(max_steps=12), label="case")
     options = data.draw(CELL_OPTIONS["SRUCell"], label="options")
     options["use_recurrent_kernel"] = False
     layer = kg.SRU(case.units, parallel_scan=True, **options, **_flags(case))
