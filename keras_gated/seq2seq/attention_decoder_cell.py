@@ -12,11 +12,12 @@ from keras_gated.seq2seq.luong_attention import LuongAttention
 _MECHANISMS = {"luong": LuongAttention, "bahdanau": BahdanauAttention}
 
 
-def _get_attention(identifier):
+def _get_attention(identifier, dtype=None):
     if isinstance(identifier, AttentionMechanism):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in _MECHANISMS:
-        return _MECHANISMS[identifier.lower()]()
+        # A mechanism made from its name shares the cell's dtype policy.
+        return _MECHANISMS[identifier.lower()](dtype=dtype)
     raise ValueError(
         "Received an invalid value for argument `attention`, expected one "
         f"of {sorted(_MECHANISMS)} or a `keras_gated.LuongAttention` or "
@@ -174,7 +175,7 @@ class AttentionDecoderCell(keras.layers.Layer):
                 f"recurrent cell with a `call` method, got {cell!r}."
             )
         cell_state_size = _flat_state_size(cell)
-        attention = _get_attention(attention)
+        attention = _get_attention(attention, kwargs.get("dtype"))
         if attention_units is not None:
             attention_units = _checks.positive_int(
                 "attention_units", attention_units
@@ -281,6 +282,10 @@ class AttentionDecoderCell(keras.layers.Layer):
         context, alignments = self.attention(
             cell_output, memory, keys=keys, memory_mask=memory_mask
         )
+        # A mechanism of another dtype policy than the cell's (e.g. float32
+        # in a mixed_float16 cell) must not change the dtype of the state.
+        context = ops.cast(context, self.compute_dtype)
+        alignments = ops.cast(alignments, self.compute_dtype)
         attention = self.attention_activation(
             ops.matmul(
                 ops.concatenate([cell_output, context], axis=-1),
