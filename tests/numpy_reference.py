@@ -15,7 +15,8 @@ import numpy as np
 
 
 def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    # 1 / (1 + exp(-x)), without overflowing exp for large -x.
+    return np.exp(-np.logaddexp(0.0, -x))
 
 
 def layer_norm(x, gamma, beta, epsilon):
