@@ -108,11 +108,11 @@ def main(argv=None):
         "beam_exact_match": exact_match(beam, test.targets),
     }
     print(f"\nHeld-out exact match ({len(test.sources)} unseen dates):")
-    print(f"  greedy decoding:          {report['greedy_exact_match']:.2%}")
-    print(
-        f"  beam search (width {args.beam_width}):  "
-        f"{report['beam_exact_match']:.2%}"
-    )
+    for label, key in [
+        ("greedy decoding", "greedy_exact_match"),
+        (f"beam search (width {args.beam_width})", "beam_exact_match"),
+    ]:
+        print(f"  {label + ':':26s} {report[key]:.2%}")
     print("\nA few held-out translations (greedy):")
     for source, output, target in list(zip(test.sources, greedy, test.targets))[
         :6
