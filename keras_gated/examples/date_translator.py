@@ -106,7 +106,7 @@ class DateTranslator:
         """Loads a translator saved with `translator.model.save(path)`."""
         return cls(model=keras.saving.load_model(path))
 
-    def fit(self, examples, epochs=10, batch_size=64, learning_rate=3e-3,
+    def fit(self, examples, epochs=5, batch_size=64, learning_rate=3e-3,
             validation=None, verbose="auto"):  # fmt: skip
         """Trains on `DateExamples` with teacher forcing; returns the history.
 
