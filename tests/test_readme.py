@@ -1,6 +1,8 @@
 import pathlib
 import re
 
+import keras_gated as kg
+
 ROOT = pathlib.Path(__file__).parents[1]
 
 
@@ -18,3 +20,11 @@ def test_the_readme_python_examples_run():
     assert blocks
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
+
+
+def test_the_readme_table_lists_every_public_name():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## What is in the box")[1].split("\n#")[0]
+    rows = re.findall(r"^\| `kg\.(\w+)` \|", table, re.M)
+    public = sorted(name for name in kg.__all__ if name != "__version__")
+    assert sorted(rows) == public

@@ -1,0 +1,13 @@
+"""Worked examples: the date translator of the demo and the notebooks.
+
+- `keras_gated.examples.date_data`: human-readable dates in many formats,
+  generated locally, and their character vocabularies;
+- `keras_gated.examples.date_translator`: the attention translator from
+  those dates to ISO `YYYY-MM-DD` (model, training, greedy and beam-search
+  decoding, alignments, SavedModel export);
+- `keras_gated.examples.attention_plot`: attention heatmaps;
+- `keras_gated.examples.dates`: the demo command,
+  `python -m keras_gated.examples.dates`.
+
+Install the extras first: `pip install -e ".[examples]"` (matplotlib).
+"""
