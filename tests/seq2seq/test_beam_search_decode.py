@@ -221,6 +221,8 @@ def test_an_end_token_at_the_first_step():
     np.testing.assert_allclose(result.scores, [0.0], atol=1e-6)
 
 
+# TensorFlow only: it counts Python calls of the step function: TensorFlow's eager loop calls it once per step, JAX traces it once.
+@pytest.mark.tensorflow_only
 def test_stops_when_every_beam_has_ended():
     calls = []
     step = bigram_step({"^": {"a": 0.5, "b": 0.5}, "a": {".": 1.0}, "b": {".": 1.0}})
