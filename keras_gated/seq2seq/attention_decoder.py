@@ -319,10 +319,13 @@ class AttentionDecoder(keras.layers.Layer):
             inner.reset_recurrent_dropout_mask()
 
     def compute_mask(self, sequences, mask=None):
-        output_mask = mask if self.return_sequences else None
-        if self.return_alignments or self.return_state:
-            return [output_mask]
-        return output_mask
+        # One mask per output, in the order of `call`'s outputs.
+        masks = [mask if self.return_sequences else None]
+        if self.return_alignments:
+            masks.append(mask)  # The alignments are always per step.
+        if self.return_state:
+            masks.extend([None] * len(self.cell.state_size))
+        return masks[0] if len(masks) == 1 else masks
 
     def get_config(self):
         config = {

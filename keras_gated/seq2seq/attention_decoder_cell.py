@@ -250,7 +250,18 @@ class AttentionDecoderCell(keras.layers.Layer):
         )
 
     def project_memory(self, memory):
-        """Returns the attention keys of `memory`, to pass as `keys`."""
+        """Returns the attention keys of `memory`, to pass as `keys`.
+
+        The cell must be built: call it once, or `build` it, first.
+        """
+        if not self.built:
+            raise ValueError(
+                "`project_memory` needs a built `AttentionDecoderCell` (its "
+                "attention weights are created by `build`); call the cell "
+                "once, or `cell.build(inputs_shape, memory_shape)`, first. "
+                f"Received memory of shape {tuple(memory.shape)}."
+            )
+        check_memory_shape(memory.shape, self.memory_dim)
         return self.attention.project_keys(memory)
 
     def call(

@@ -209,6 +209,28 @@ def test_masks_come_from_keras_masks_in_a_functional_model():
     np.testing.assert_allclose(alignments[0, :2].sum(-1), 1.0, atol=1e-6)
 
 
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_compute_mask_gives_one_mask_per_output(return_sequences):
+    decoder = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNLSTMCell(UNITS), "luong"),
+        return_sequences=return_sequences,
+        return_alignments=True,
+        return_state=True,
+    )
+    mask = np.array([[True, True, False]])
+    masks = decoder.compute_mask(None, mask)
+    # Output, alignments, then [output, attention, alignments, h, c].
+    assert len(masks) == 2 + 5
+    assert masks[0] is (mask if return_sequences else None)
+    assert masks[1] is mask  # The alignments are per step either way.
+    assert masks[2:] == [None] * 5
+    only_output = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNLSTMCell(UNITS), "luong"),
+        return_sequences=return_sequences,
+    )
+    assert only_output.compute_mask(None, mask) is masks[0]
+
+
 @pytest.mark.tensorflow_only
 def test_all_false_memory_mask_row_gives_zeros_not_nan():
     decoder = built_decoder(
