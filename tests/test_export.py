@@ -97,12 +97,14 @@ def test_litert_unrolled_converts_with_builtin_ops_only(tmp_path):
             np.testing.assert_allclose(got[name], value, atol=1e-5, err_msg=name)
 
 
-def test_litert_loop_with_a_dynamic_batch_needs_flex(tmp_path):
+@pytest.mark.parametrize("batch", [None, 2], ids=["dynamic", "static"])
+def test_litert_time_loop_needs_flex(tmp_path, batch):
     # The documented limitation (docs/export.md): a time loop that is not
-    # unrolled becomes TensorList ops, builtin only for a static batch size.
+    # unrolled becomes TensorList ops, which builtin LiteRT lacks, whatever
+    # the batch size.
     import tensorflow as tf
 
-    x = keras.Input((STEPS, FEATURES))
+    x = keras.Input((STEPS, FEATURES), batch_size=batch)
     model = keras.Model(x, kg.LNGRU(UNITS)(x))
     with pytest.raises(Exception, match="TensorListReserve"):
         model.export(
