@@ -5,6 +5,7 @@ from keras_gated import _checks
 from keras_gated._compat import DropoutRNNCell
 from keras_gated._compat import rnn
 from keras_gated._masking import tensorflow_masked_outputs
+from keras_gated.seq2seq._attention_mechanism import check_memory_mask
 from keras_gated.seq2seq._attention_mechanism import check_memory_shape
 from keras_gated.seq2seq.attention_decoder_cell import AttentionDecoderCell
 
@@ -191,13 +192,7 @@ class AttentionDecoder(keras.layers.Layer):
             (sequences.shape[0], None, self.cell.memory_dim),
             "the memory of every sequence of the batch",
         )
-        if memory_mask is not None:
-            _checks.shape_of(
-                "memory_mask",
-                memory_mask,
-                tuple(memory.shape[:2]),
-                "the `(batch_size, source_len)` of the memory",
-            )
+        check_memory_mask(memory_mask, memory)
         if mask is not None:
             _checks.shape_of(
                 "mask",

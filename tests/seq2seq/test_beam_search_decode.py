@@ -8,6 +8,7 @@ import keras_gated as kg
 from keras_gated.seq2seq.beam_search_decode import _beam_step
 from keras_gated.seq2seq.beam_search_decode import _gather_tree
 from keras_gated.seq2seq.beam_search_decode import _initial_beams
+from tests.seq2seq.cases import compiled
 from tests.seq2seq.fake_models import END
 from tests.seq2seq.fake_models import KERAS_TRAP
 from tests.seq2seq.fake_models import START
@@ -240,10 +241,9 @@ def test_stops_when_every_beam_has_ended():
 # --- Compilation -----------------------------------------------------------
 
 
-@pytest.mark.tensorflow_only
 @pytest.mark.parametrize("jit_compile", [False, True])
 @pytest.mark.parametrize("coverage", [False, True])
-def test_tf_function_and_xla_give_the_eager_result(jit_compile, coverage):
+def test_compiled_decoding_gives_the_eager_result(jit_compile, coverage):
     model = PrefixModel(VOCABULARY_SIZE, BATCH, seed=5)
 
     def decode(start_tokens):
@@ -254,12 +254,12 @@ def test_tf_function_and_xla_give_the_eager_result(jit_compile, coverage):
             return_all_beams=True,
         )
 
-    start = tf.constant([0, 1, 2])
+    start = ops.convert_to_tensor([0, 1, 2], "int32")
     eager = decode(start)
-    compiled = tf.function(decode, jit_compile=jit_compile)(start)
-    np.testing.assert_array_equal(compiled.sequences, eager.sequences)
-    np.testing.assert_array_equal(compiled.lengths, eager.lengths)
-    np.testing.assert_allclose(compiled.scores, eager.scores, atol=1e-5)
+    result = compiled(decode, jit_compile)(start)
+    np.testing.assert_array_equal(result.sequences, eager.sequences)
+    np.testing.assert_array_equal(result.lengths, eager.lengths)
+    np.testing.assert_allclose(result.scores, eager.scores, atol=1e-5)
 
 
 @pytest.mark.tensorflow_only
