@@ -5,7 +5,7 @@ variable; the default is `ci`):
 
 - `ci`: 200 examples per property, derandomized (a fixed seed, the same
   examples on every run), no example database. What CI runs on TensorFlow.
-- `ci-fast`: the same, 20 examples per property. What CI runs on JAX,
+- `ci-fast`: the same, 10 examples per property. What CI runs on JAX,
   where every call of a time loop compiles.
 - `dev`: 2 000 random examples per property, new ones on every run, with
   the failing ones kept in `.hypothesis/`. Run it locally before a release:
@@ -35,7 +35,7 @@ settings.register_profile(
     "ci", max_examples=200, derandomize=True, database=None, **_COMMON
 )
 settings.register_profile(
-    "ci-fast", max_examples=20, derandomize=True, database=None, **_COMMON
+    "ci-fast", max_examples=10, derandomize=True, database=None, **_COMMON
 )
 settings.register_profile("dev", max_examples=2000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
