@@ -96,3 +96,45 @@ def non_negative_int(name, value):
             f"non-negative integer, got {value!r}."
         )
     return int(value)
+
+
+def shape_of(name, value, expected, description):
+    """Raises unless `value`'s static shape fits `expected`.
+
+    `expected` is a tuple of ints or `None` (any size); dimensions unknown
+    when tracing are not checked. `description` says what the argument is,
+    e.g. "`(batch_size, timesteps)`, the shape of the inputs' first two
+    axes".
+    """
+    shape = tuple(getattr(value, "shape", ()))
+    fits = len(shape) == len(expected) and all(
+        want is None or got is None or got == want
+        for got, want in zip(shape, expected)
+    )
+    if not fits:
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected "
+            f"shape {tuple(expected)}: {description}; got shape {shape}."
+        )
+    return value
+
+
+def states(name, values, state_size, layout):
+    """Raises unless `values` are states of sizes `state_size`.
+
+    `layout` names the states, e.g. `"[h, c]"`. A batch size is not
+    checked here (it may be unknown); the count and the sizes are.
+    """
+    values = list(values) if isinstance(values, (list, tuple)) else [values]
+    shapes = [tuple(getattr(v, "shape", ())) for v in values]
+    fits = len(values) == len(state_size) and all(
+        len(shape) == 2 and shape[-1] in (None, size)
+        for shape, size in zip(shapes, state_size)
+    )
+    if not fits:
+        sizes = ", ".join(f"(batch_size, {size})" for size in state_size)
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected "
+            f"{len(state_size)} state(s) {layout} of shapes {sizes}; got "
+            f"{len(values)} of shapes {shapes}."
+        )

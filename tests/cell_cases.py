@@ -63,3 +63,24 @@ def reference_step(cell):
 
 def zero_states(cell, batch):
     return [np.zeros((batch, size)) for size in cell.state_size]
+
+
+def keras_rnn_masking(masked, unroll, go_backwards, zero_output_for_mask):
+    """What `keras.layers.RNN` outputs at masked steps, on this backend.
+
+    Returns the `initial_output` of `numpy_reference.run_rnn`: Keras' JAX
+    scan (`unroll=False`) repeats the initial `states[0]` at masked steps
+    before the first valid one, its other loops repeat zeros. Returns
+    `None` where Keras' own loop is wrong (docs/backends.md, pinned in
+    tests/test_keras_loops.py): its unrolled loops mishandle
+    `zero_output_for_mask` (JAX ignores it; TensorFlow and PyTorch apply
+    the mask unreversed with `go_backwards`). keras_gated's own layers
+    have none of these differences.
+    """
+    backend = keras.backend.backend()
+    if masked and unroll and zero_output_for_mask:
+        if backend == "jax" or go_backwards:
+            return None
+    if backend == "jax" and not unroll:
+        return "state"
+    return "zeros"

@@ -4,14 +4,19 @@ Written independently of the implementation, from the docstrings alone, in
 float64. `run_rnn` reproduces `keras.layers.RNN`'s loop semantics on the
 TensorFlow backend: masked steps keep the states, and their output repeats
 the previous step's output (zeros before the first processed step), or is
-zero with `zero_output_for_mask`.
+zero with `zero_output_for_mask`. keras_gated's own layers (the fused
+layers, the SRU's parallel scan, `AttentionDecoder`) have these semantics on
+every backend; `keras.layers.RNN` has them everywhere except in Keras' JAX
+scan (`unroll=False`), which repeats `states[0]` instead: pass
+`initial_output="state"` for that (docs/design/0006).
 """
 
 import numpy as np
 
 
 def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    # 1 / (1 + exp(-x)), without overflowing exp for large -x.
+    return np.exp(-np.logaddexp(0.0, -x))
 
 
 def layer_norm(x, gamma, beta, epsilon):
@@ -115,12 +120,19 @@ def run_rnn(
     mask=None,
     go_backwards=False,
     zero_output_for_mask=False,
+    initial_output="zeros",
 ):
     """Runs `step(x_t, states) -> (output, states)` over `inputs[:, t]`.
 
     Returns `(outputs [batch, time, units], final_states)`, the outputs in
     processing order (reversed when `go_backwards`), as Keras returns them.
+
+    `initial_output` is what masked steps before the first valid one output
+    (without `zero_output_for_mask`): `"zeros"`, as Keras' TensorFlow loop,
+    or `"state"`, the initial `states[0]`, as Keras' JAX scan.
     """
+    if initial_output not in ("zeros", "state"):
+        raise ValueError(initial_output)
     batch, steps = inputs.shape[:2]
     if mask is None:
         mask = np.ones((batch, steps), dtype=bool)
@@ -132,7 +144,11 @@ def run_rnn(
         output, new_states = step(inputs[:, t], states)
         keep = mask[:, t][:, None]
         if previous is None:
-            previous = np.zeros_like(output)
+            previous = (
+                np.zeros_like(output)
+                if initial_output == "zeros"
+                else np.broadcast_to(states[0], output.shape)
+            )
         if zero_output_for_mask:
             output = np.where(keep, output, 0.0)
         else:

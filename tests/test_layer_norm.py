@@ -18,6 +18,7 @@ def test_matches_the_reference():
     )
 
 
+@pytest.mark.float64
 def test_float64_stays_float64():
     rng = np.random.default_rng(0)
     x, gamma, beta = rng.normal(size=(3, 7)), rng.normal(size=7), rng.normal(size=7)

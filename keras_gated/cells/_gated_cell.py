@@ -108,7 +108,8 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
                 f"{type(self).__name__} expects one time step of shape "
                 "`(batch_size, features)` with a known number of features, "
                 "i.e. `keras.layers.RNN` inputs of shape `(batch_size, "
-                f"timesteps, features)`. Received: input_shape={input_shape}"
+                f"timesteps, features)`. Received: a step of shape "
+                f"input_shape={input_shape}"
             )
         super().build(input_shape)
         self.input_dim = input_shape[-1]
@@ -117,7 +118,11 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
             min_ndim=2, axes={-1: self.input_dim}
         )
 
+    # The names of the states, for error messages.
+    _state_layout = "[h, c]"
+
     def call(self, inputs, states, training=False):
+        _checks.states("states", states, self.state_size, self._state_layout)
         projection = self.project(inputs, training=training)
         return self.step(projection, states, training=training)
 

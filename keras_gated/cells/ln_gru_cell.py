@@ -107,6 +107,8 @@ class LNGRUCell(GatedCell):
         https://arxiv.org/abs/1607.06450
     """
 
+    _state_layout = "[h]"
+
     def __init__(
         self,
         units,

@@ -83,8 +83,8 @@ class SRUCell(GatedCell):
         use_bias: Whether to add the bias `[b_f, b_r]`. Default: `True`.
         use_recurrent_kernel: Whether the gates see `c_{t-1}` through
             `v_f, v_r`. Without them the recurrence is linear in `c`, and
-            `keras_gated.SRU(parallel_scan=True)` can run it in
-            `O(log T)` depth. Default: `True`.
+            `keras_gated.SRU(parallel_scan=True)` can run it in about
+            `3 sqrt(T)` sequential steps. Default: `True`.
         kernel_initializer: Initializer for `kernel`; `None` for the `sru`
             recipe above. Default: `None`.
         recurrent_initializer: Initializer for `recurrent_kernel`; `None`
@@ -284,9 +284,10 @@ class SRUCell(GatedCell):
                 [c_gates, c_gates], axis=-1
             )
         f, r = ops.split(self.recurrent_activation(gates), 2, axis=-1)
-        # f c + (1 - f) x̃ and r g(c) + (1 - r) x̂, one operation less each.
-        c = x_tilde + f * (c_tm1 - x_tilde)
-        h = highway + r * (self.activation(c) - highway)
+        # Not x̃ + f (c - x̃), one operation less: when |x̃| >> |c| that
+        # rounds c to the precision of x̃, even when f is exactly 1.
+        c = f * c_tm1 + (1 - f) * x_tilde
+        h = r * self.activation(c) + (1 - r) * highway
         return h, [h, c]
 
     def get_config(self):

@@ -1,9 +1,12 @@
 """The fused-layer machinery shared by LNLSTM, LNGRU and SRU (private)."""
 
 import keras
+from keras import ops
 from keras import tree
 
+from keras_gated import _checks
 from keras_gated._compat import rnn
+from keras_gated._masking import tensorflow_masked_outputs
 
 
 def on_accelerator():
@@ -36,8 +39,11 @@ class FusedRNN(keras.layers.RNN):
     whole `[batch, time, features]` sequence, one large matrix product, and
     runs only `cell.step` inside Keras' own time loop. Masking,
     `go_backwards`, `stateful`, `unroll`, `zero_output_for_mask`, dropout
-    and `Bidirectional` behave exactly as in `keras.layers.RNN`, because the
-    loop is the same.
+    and `Bidirectional` behave exactly as in `keras.layers.RNN` on
+    TensorFlow, because the loop is the same; on the other backends too,
+    because the outputs of masked steps are then brought to TensorFlow's
+    semantics, which Keras' JAX loop and its unrolled loops do not all
+    follow (docs/design/0006).
 
     `precompute_projection="auto"` hoists on GPUs and TPUs only. On CPUs the
     backends overlap each step's input projection with the recurrent chain
@@ -56,6 +62,16 @@ class FusedRNN(keras.layers.RNN):
                 "`precompute_projection`, expected one of 'auto', True, "
                 f"False, got {precompute_projection!r}."
             )
+        for name in (
+            "return_sequences",
+            "return_state",
+            "go_backwards",
+            "stateful",
+            "unroll",
+            "zero_output_for_mask",
+        ):
+            if name in kwargs:
+                _checks.boolean(name, kwargs[name])
         super().__init__(cell, **kwargs)
         self.precompute_projection = precompute_projection
         self.input_spec = keras.layers.InputSpec(ndim=3)
@@ -90,6 +106,27 @@ class FusedRNN(keras.layers.RNN):
             ndim=3, axes={-1: sequences_shape[-1]}
         )
 
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        # Shape errors are caught here, with the argument's name, rather
+        # than deep inside the backend's loop.
+        if initial_state is not None:
+            _checks.states(
+                "initial_state",
+                initial_state,
+                self.cell.state_size,
+                self.cell._state_layout,
+            )
+        if mask is not None:
+            _checks.shape_of(
+                "mask",
+                mask[0] if tree.is_nested(mask) else mask,
+                tuple(sequences.shape[:2]),
+                "the `(batch_size, timesteps)` of the inputs",
+            )
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
+        )
+
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if tree.is_nested(mask):
             mask = mask[0]
@@ -110,17 +147,38 @@ class FusedRNN(keras.layers.RNN):
                 projection_t = cell.project(inputs_t, training=training)
                 return cell.step(projection_t, states, training=training)
 
-        return rnn(
+        go_backwards = self.go_backwards
+        if go_backwards and mask is not None and self.unroll:
+            # Keras' unrolled PyTorch loop fails to reverse a mask (Keras
+            # 3.15, `torch.flip` of a tuple). Reversing the inputs here is
+            # the same loop on every backend: outputs are in processing
+            # order either way.
+            inputs, mask = ops.flip(inputs, axis=1), ops.flip(mask, axis=1)
+            go_backwards = False
+        # Keras' loops disagree on masked outputs across backends; ours
+        # are TensorFlow's `while_loop`'s everywhere (`_masking`).
+        last_output, outputs, states = rnn(
             step,
             inputs,
             initial_state,
-            go_backwards=self.go_backwards,
+            go_backwards=go_backwards,
             mask=mask,
             unroll=self.unroll,
             input_length=sequences.shape[1],
-            zero_output_for_mask=self.zero_output_for_mask,
+            zero_output_for_mask=False,
             return_all_outputs=self.return_sequences,
         )
+        if mask is not None:
+            last_output, all_outputs = tensorflow_masked_outputs(
+                last_output,
+                outputs if self.return_sequences else None,
+                mask,
+                go_backwards,
+                self.zero_output_for_mask,
+            )
+            if self.return_sequences:
+                outputs = all_outputs
+        return last_output, outputs, states
 
     def get_config(self):
         config = super().get_config()

@@ -8,7 +8,7 @@ from keras import ops
 DYNAMIC_BLOCK = 32
 
 
-def linear_recurrence(a, b, c_0):
+def linear_recurrence(a, b, c_0, unroll=False):
     """Returns every `c_t` of `c_t = a_t ⊙ c_{t-1} + b_t`, `c_{-1} = c_0`.
 
     `a` and `b` are `(batch, time, units)`, `c_0` is `(batch, units)`, and
@@ -29,6 +29,10 @@ def linear_recurrence(a, b, c_0):
     about twice the element-wise work: far fewer, larger operations.
     (`keras.ops.associative_scan`, of depth `log T`, measured slower than
     the plain loop on CPU, and needs a static `T` on TensorFlow.)
+
+    With `unroll=True` and a static `T`, phase 2 is unrolled too, so that
+    the computation has no loop op at all (LiteRT then converts it with
+    builtin ops only, whatever the batch size; docs/export.md).
     """
     steps = a.shape[1]
     block = DYNAMIC_BLOCK if steps is None else max(1, math.isqrt(steps))
@@ -53,9 +57,20 @@ def linear_recurrence(a, b, c_0):
         c = block_map[0] * c + block_map[1]
         return c, c
 
-    block_maps = ops.transpose(ops.stack([a_block, b_block]), (2, 0, 1, 3))
-    _, ends = ops.scan(across_blocks, c_0, block_maps)
-    starts = ops.concatenate([ops.expand_dims(c_0, 0), ends[:-1]], axis=0)
+    if unroll and steps is not None:
+        c, starts = c_0, [c_0]
+        for a_n, b_n in zip(
+            ops.unstack(a_block, axis=1)[:-1], ops.unstack(b_block, axis=1)[:-1]
+        ):
+            c = a_n * c + b_n
+            starts.append(c)
+        starts = ops.stack(starts, axis=0)
+    else:
+        block_maps = ops.transpose(
+            ops.stack([a_block, b_block]), (2, 0, 1, 3)
+        )
+        _, ends = ops.scan(across_blocks, c_0, block_maps)
+        starts = ops.concatenate([ops.expand_dims(c_0, 0), ends[:-1]], axis=0)
 
     # 3. Every step, from its block's starting state.
     c, outputs = ops.transpose(starts, (1, 0, 2)), []

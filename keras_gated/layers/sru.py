@@ -32,11 +32,12 @@ class SRU(FusedRNN):
     the gates depend on the input alone and `c_t = f_t ⊙ c_{t-1} + (1 − f_t)
     ⊙ x̃_t` is an affine map of `c_{t-1}`. Affine maps compose
     associatively, so with `parallel_scan=True` the layer computes every
-    `c_t` with `keras.ops.associative_scan`, in `O(log T)` sequential depth
-    instead of `T` steps, then every `h_t` at once. Masked steps are the
+    `c_t` with a blocked scan, in about `3 sqrt(T)` sequential steps
+    instead of `T`, then every `h_t` at once. Masked steps are the
     identity map (`f = 1`, nothing added), and their outputs repeat the
     previous output (or are zero with `zero_output_for_mask`), exactly as
-    in the loop. `unroll` has no effect on the scan.
+    in the loop. With `unroll=True` (and a static number of steps) the scan
+    has no loop op at all, which LiteRT needs for a dynamic batch size.
 
     Which to use: the loop (`parallel_scan=False`) is the SRU of the paper,
     with `v_f, v_r`; the scan trades those two vectors for far less
@@ -196,9 +197,9 @@ class SRU(FusedRNN):
             # Masked steps are the identity map.
             a = ops.where(keep, a, ops.ones_like(a))
             b = ops.where(keep, b, ops.zeros_like(b))
-        c = linear_recurrence(a, b, c_0)
+        c = linear_recurrence(a, b, c_0, unroll=self.unroll)
         r = cell.recurrent_activation(r)
-        h = highway + r * (cell.activation(c) - highway)
+        h = r * cell.activation(c) + (1 - r) * highway
         if mask is None:
             outputs, h_last = h, h[:, -1]
         else:
@@ -206,7 +207,9 @@ class SRU(FusedRNN):
             # in Keras' loop): the same recurrence, on h.
             valid = ops.where(keep, h, ops.zeros_like(h))
             hold = ops.where(keep, ops.zeros_like(h), ops.ones_like(h))
-            carried = linear_recurrence(hold, valid, ops.zeros_like(h_0))
+            carried = linear_recurrence(
+                hold, valid, ops.zeros_like(h_0), unroll=self.unroll
+            )
             outputs = valid if self.zero_output_for_mask else carried
             # The state is the last valid h, or h_0 if no step is valid.
             any_valid = ops.any(keep, axis=1)

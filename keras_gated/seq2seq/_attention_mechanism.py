@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_gated import _checks
+
 
 def masked_softmax(scores, memory_mask=None):
     """Softmax over the last axis that gives masked positions exactly zero.
@@ -83,6 +85,7 @@ class AttentionMechanism(keras.layers.Layer):
 
     def call(self, query, memory, keys=None, memory_mask=None):
         check_memory_shape(memory.shape, getattr(self, "memory_dim", None))
+        check_memory_mask(memory_mask, memory)
         if keys is None:
             keys = self.project_keys(memory)
         alignments = masked_softmax(self.score(query, keys), memory_mask)
@@ -133,4 +136,15 @@ def check_memory_shape(memory_shape, memory_dim=None):
             f"The attention was built for a memory with {memory_dim} "
             f"features, but received memory.shape={memory_shape} with "
             f"{memory_shape[-1]}."
+        )
+
+
+def check_memory_mask(memory_mask, memory):
+    """Raises unless `memory_mask` is None or `(batch, source_len)`."""
+    if memory_mask is not None:
+        _checks.shape_of(
+            "memory_mask",
+            memory_mask,
+            tuple(memory.shape[:2]),
+            "the `(batch_size, source_len)` of the memory",
         )

@@ -50,14 +50,23 @@ def start_tokens(tokens, state):
     (1 without a state).
     """
     tokens = ops.convert_to_tensor(tokens, dtype="int32")
+    leaves = keras.tree.flatten(state)
     if len(tokens.shape) == 1:
+        batch_size = leaves[0].shape[0] if leaves else None
+        if None not in (batch_size, tokens.shape[0]) and (
+            batch_size != tokens.shape[0]
+        ):
+            raise ValueError(
+                "Received an invalid value for argument `start_tokens`, "
+                f"expected one token per sequence of the state's batch of "
+                f"{batch_size}, got shape {tuple(tokens.shape)}."
+            )
         return tokens
     if len(tokens.shape) != 0:
         raise ValueError(
             "Received an invalid value for argument `start_tokens`, expected "
             f"a scalar or a vector `(batch,)`, got shape {tokens.shape}."
         )
-    leaves = keras.tree.flatten(state)
     batch_size = ops.shape(leaves[0])[0] if leaves else 1
     return ops.full((batch_size,), tokens, dtype="int32")
 

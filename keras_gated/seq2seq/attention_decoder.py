@@ -4,6 +4,8 @@ from keras import ops
 from keras_gated import _checks
 from keras_gated._compat import DropoutRNNCell
 from keras_gated._compat import rnn
+from keras_gated._masking import tensorflow_masked_outputs
+from keras_gated.seq2seq._attention_mechanism import check_memory_mask
 from keras_gated.seq2seq._attention_mechanism import check_memory_shape
 from keras_gated.seq2seq.attention_decoder_cell import AttentionDecoderCell
 
@@ -38,10 +40,11 @@ class AttentionDecoder(keras.layers.Layer):
     - with `return_state`, the final states: the cell's full state list
       `[output, attention, alignments, *cell_states]`.
 
-    Masks follow `keras.layers.RNN` (on TensorFlow): a masked target step
-    leaves every state unchanged and outputs the previous output (zeros
-    with `zero_output_for_mask=True`). The target mask comes from `mask`,
-    or else from the Keras mask attached to `targets` (e.g. by
+    Masks follow `keras.layers.RNN` on TensorFlow, on every backend: a
+    masked target step leaves every state unchanged and outputs the
+    previous output, or zeros before the first valid step (zeros at every
+    masked step with `zero_output_for_mask=True`). The target mask comes
+    from `mask`, or else from the Keras mask attached to `targets` (e.g. by
     `keras.layers.Embedding(mask_zero=True)`); the memory mask from
     `memory_mask`, or else from the Keras mask attached to `memory` (e.g.
     the output of an encoder `keras.layers.RNN(return_sequences=True)` over
@@ -57,10 +60,6 @@ class AttentionDecoder(keras.layers.Layer):
     - Only `AttentionDecoderCell` is accepted as `cell`: wrap a plain cell
       with `AttentionDecoderCell(cell, attention=...)`, so that the
       attention settings live (and serialize) in one place.
-    - A masked step *before* the first valid one (left padding) outputs
-      `states[0]` of the initial state, which is zero unless a full state
-      was passed (this is Keras' JAX behaviour; its TensorFlow loop outputs
-      zeros there).
     - The dropout masks of a wrapped `DropoutRNNCell` (all keras_gated and
       Keras cells) are drawn once per call, before the loop, as
       `keras.layers.RNN` does.
@@ -180,6 +179,27 @@ class AttentionDecoder(keras.layers.Layer):
         check_memory_shape(memory.shape, self.cell.memory_dim)
         if mask is None:
             mask = sequences_mask
+        _checks.shape_of(
+            "sequences",
+            sequences,
+            (None, None, self.cell.input_dim),
+            "the decoder inputs, with as many features as the decoder was "
+            "built for",
+        )
+        _checks.shape_of(
+            "memory",
+            memory,
+            (sequences.shape[0], None, self.cell.memory_dim),
+            "the memory of every sequence of the batch",
+        )
+        check_memory_mask(memory_mask, memory)
+        if mask is not None:
+            _checks.shape_of(
+                "mask",
+                mask,
+                tuple(sequences.shape[:2]),
+                "the `(batch_size, timesteps)` of the inputs",
+            )
         states = self._initial_state(initial_state, memory)
         keys = self.cell.project_memory(memory)
         self._draw_dropout_masks(sequences, states)
@@ -235,6 +255,18 @@ class AttentionDecoder(keras.layers.Layer):
             return_all_outputs=collect,
         )
         self._reset_dropout_masks()
+        if mask is not None:
+            # Zeros before the first valid step, as Keras' TensorFlow loop
+            # (the step above repeats `states[0]`, as its JAX loop).
+            last_output, all_outputs = tensorflow_masked_outputs(
+                last_output,
+                outputs if collect else None,
+                mask,
+                self.go_backwards,
+                self.zero_output_for_mask,
+            )
+            if collect:
+                outputs = all_outputs
 
         size = self.cell.output_size
         output = outputs if self.return_sequences else last_output
@@ -282,10 +314,13 @@ class AttentionDecoder(keras.layers.Layer):
             inner.reset_recurrent_dropout_mask()
 
     def compute_mask(self, sequences, mask=None):
-        output_mask = mask if self.return_sequences else None
-        if self.return_alignments or self.return_state:
-            return [output_mask]
-        return output_mask
+        # One mask per output, in the order of `call`'s outputs.
+        masks = [mask if self.return_sequences else None]
+        if self.return_alignments:
+            masks.append(mask)  # The alignments are always per step.
+        if self.return_state:
+            masks.extend([None] * len(self.cell.state_size))
+        return masks[0] if len(masks) == 1 else masks
 
     def get_config(self):
         config = {

@@ -12,11 +12,12 @@ from keras_gated.seq2seq.luong_attention import LuongAttention
 _MECHANISMS = {"luong": LuongAttention, "bahdanau": BahdanauAttention}
 
 
-def _get_attention(identifier):
+def _get_attention(identifier, dtype=None):
     if isinstance(identifier, AttentionMechanism):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in _MECHANISMS:
-        return _MECHANISMS[identifier.lower()]()
+        # A mechanism made from its name shares the cell's dtype policy.
+        return _MECHANISMS[identifier.lower()](dtype=dtype)
     raise ValueError(
         "Received an invalid value for argument `attention`, expected one "
         f"of {sorted(_MECHANISMS)} or a `keras_gated.LuongAttention` or "
@@ -174,7 +175,7 @@ class AttentionDecoderCell(keras.layers.Layer):
                 f"recurrent cell with a `call` method, got {cell!r}."
             )
         cell_state_size = _flat_state_size(cell)
-        attention = _get_attention(attention)
+        attention = _get_attention(attention, kwargs.get("dtype"))
         if attention_units is not None:
             attention_units = _checks.positive_int(
                 "attention_units", attention_units
@@ -249,7 +250,18 @@ class AttentionDecoderCell(keras.layers.Layer):
         )
 
     def project_memory(self, memory):
-        """Returns the attention keys of `memory`, to pass as `keys`."""
+        """Returns the attention keys of `memory`, to pass as `keys`.
+
+        The cell must be built: call it once, or `build` it, first.
+        """
+        if not self.built:
+            raise ValueError(
+                "`project_memory` needs a built `AttentionDecoderCell` (its "
+                "attention weights are created by `build`); call the cell "
+                "once, or `cell.build(inputs_shape, memory_shape)`, first. "
+                f"Received memory of shape {tuple(memory.shape)}."
+            )
+        check_memory_shape(memory.shape, self.memory_dim)
         return self.attention.project_keys(memory)
 
     def call(
@@ -262,6 +274,13 @@ class AttentionDecoderCell(keras.layers.Layer):
         training=False,
     ):
         check_memory_shape(memory.shape, self.memory_dim)
+        _checks.shape_of(
+            "inputs",
+            inputs,
+            (None, self.input_dim),
+            "one step of the decoder inputs, with as many features as the "
+            "cell was built for",
+        )
         _, attention_tm1, _, *cell_states = states
         if keys is None:
             keys = self.project_memory(memory)
@@ -274,6 +293,10 @@ class AttentionDecoderCell(keras.layers.Layer):
         context, alignments = self.attention(
             cell_output, memory, keys=keys, memory_mask=memory_mask
         )
+        # A mechanism of another dtype policy than the cell's (e.g. float32
+        # in a mixed_float16 cell) must not change the dtype of the state.
+        context = ops.cast(context, self.compute_dtype)
+        alignments = ops.cast(alignments, self.compute_dtype)
         attention = self.attention_activation(
             ops.matmul(
                 ops.concatenate([cell_output, context], axis=-1),

@@ -96,9 +96,9 @@ def beam_search_decode(
     >>> result = beam_search_decode(step_fn, start_tokens=[0], end_token=3,
     ...                             max_length=4, beam_width=3,
     ...                             return_all_beams=True)
-    >>> result.sequences.numpy().tolist()
+    >>> keras.ops.convert_to_numpy(result.sequences).tolist()
     [[[1, 3, 3, 3], [2, 3, 3, 3], [3, 3, 3, 3]]]
-    >>> result.lengths.numpy().tolist()
+    >>> keras.ops.convert_to_numpy(result.lengths).tolist()
     [[2, 2, 1]]
 
     Reference:

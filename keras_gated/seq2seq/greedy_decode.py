@@ -46,8 +46,10 @@ def greedy_decode(
     >>> result = greedy_decode(step_fn, start_tokens=1, end_token=2,
     ...                        max_length=5, state=ops.zeros((1,)),
     ...                        pad_token=0)
-    >>> result.sequences.numpy().tolist(), result.lengths.numpy().tolist()
-    ([[3, 3, 2, 0, 0]], [3])
+    >>> ops.convert_to_numpy(result.sequences).tolist()
+    [[3, 3, 2, 0, 0]]
+    >>> ops.convert_to_numpy(result.lengths).tolist()
+    [3]
 
     Reference:
         The step-callback design of keras-hub's samplers

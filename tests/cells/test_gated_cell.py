@@ -14,6 +14,7 @@ from keras import ops
 import keras_gated as kg
 from tests import numpy_reference as ref
 from tests.cell_cases import all_cells
+from tests.cell_cases import keras_rnn_masking
 from tests.cell_cases import randomize
 from tests.cell_cases import reference_step
 
@@ -61,6 +62,7 @@ def test_matches_numpy_reference_with_random_weights(cell_class):
         np.testing.assert_allclose(state, expected, atol=1e-5)
 
 
+@pytest.mark.float64
 @all_cells
 def test_float64_matches_reference_to_float64_precision(cell_class):
     cell = cell_class(UNITS, dtype="float64")
@@ -195,6 +197,9 @@ def test_masks_with_holes_and_left_padding_match_reference(
         mask=mask,
         go_backwards=go_backwards,
         zero_output_for_mask=zero_output_for_mask,
+        initial_output=keras_rnn_masking(
+            True, False, go_backwards, zero_output_for_mask
+        ),
     )
     np.testing.assert_allclose(sequence, expected_sequence, atol=1e-5)
     for state, expected in zip(states, expected_states):
@@ -322,6 +327,7 @@ def test_keras_file_round_trip_is_bit_identical(cell_class, tmp_path):
     assert cell.get_config() == model.layers[1].cell.get_config()
 
 
+@pytest.mark.tensorflow_only
 @all_cells
 def test_saved_model_export_serves_the_same_numbers(cell_class, tmp_path):
     model = _model(cell_class)
@@ -335,6 +341,7 @@ def test_saved_model_export_serves_the_same_numbers(cell_class, tmp_path):
         )
 
 
+@pytest.mark.tensorflow_only
 @all_cells
 def test_every_trainable_weight_gets_a_finite_nonzero_gradient(cell_class):
     rnn, cell = _built_rnn(cell_class)
@@ -349,6 +356,7 @@ def test_every_trainable_weight_gets_a_finite_nonzero_gradient(cell_class):
         assert np.any(grad != 0), variable.name
 
 
+@pytest.mark.tensorflow_only
 @all_cells
 def test_float64_gradients_match_finite_differences(cell_class):
     cell = cell_class(3, dtype="float64")

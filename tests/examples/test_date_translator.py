@@ -97,6 +97,7 @@ def test_keras_file_round_trip(translator, tmp_path):
     )
 
 
+@pytest.mark.tensorflow_only
 def test_saved_model_endpoints_equal_eager_decoding(translator, tmp_path):
     path = str(tmp_path / "saved_model")
     translator.export(path, beam_width=2)

@@ -51,7 +51,7 @@ def _layer_and_reference(layer_class, **kwargs):
 
 
 def _assert_all_close(actual, expected, atol=1e-5):
-    actual, expected = tf.nest.flatten(actual), tf.nest.flatten(expected)
+    actual, expected = keras.tree.flatten(actual), keras.tree.flatten(expected)
     assert len(actual) == len(expected)
     for a, e in zip(actual, expected):
         np.testing.assert_allclose(a, e, atol=atol)
@@ -66,7 +66,16 @@ MASK = np.array(
 @both_paths
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
-@pytest.mark.parametrize("masked", [False, True], ids=["no_mask", "mask"])
+@pytest.mark.parametrize(
+    "masked",
+    [
+        False,
+        # Keras' JAX loop repeats the initial state at masked steps before
+        # the first valid one; our layers repeat zeros on every backend.
+        pytest.param(True, marks=pytest.mark.tensorflow_only),
+    ],
+    ids=["no_mask", "mask"],
+)
 def test_layer_equals_rnn_of_its_cell(
     layer_class, precompute, return_sequences, go_backwards, masked
 ):
@@ -155,7 +164,14 @@ def test_bidirectional(layer_class):
 
 @all_layers
 @both_paths
-@pytest.mark.parametrize("dtype", ["float64", "mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        pytest.param("float64", marks=pytest.mark.float64),
+        "mixed_float16",
+        "mixed_bfloat16",
+    ],
+)
 def test_dtypes(layer_class, precompute, dtype):
     layer, reference = _layer_and_reference(layer_class, return_sequences=True)
     x = _inputs()
@@ -177,6 +193,7 @@ def test_dtypes(layer_class, precompute, dtype):
     np.testing.assert_allclose(ops.cast(out, "float32"), expected, atol=atol)
 
 
+@pytest.mark.tensorflow_only
 @all_layers
 @both_paths
 def test_float64_gradients_match_finite_differences(layer_class, precompute):
@@ -224,9 +241,9 @@ def test_config_is_flat_and_round_trips(layer_class):
     assert clone.cell.get_config() == layer.cell.get_config()
 
 
-def _model(layer_class):
+def _model(layer_class, **kwargs):
     inputs = keras.Input((None, FEATURES))
-    hidden = layer_class(UNITS)(inputs)
+    hidden = layer_class(UNITS, **kwargs)(inputs)
     return keras.Model(inputs, keras.layers.Dense(1)(hidden))
 
 
@@ -243,6 +260,7 @@ def test_keras_file_round_trip_is_bit_identical(layer_class, tmp_path):
     )
 
 
+@pytest.mark.tensorflow_only
 @all_layers
 def test_saved_model_export_serves_the_same_numbers(layer_class, tmp_path):
     model = _model(layer_class)
@@ -255,8 +273,9 @@ def test_saved_model_export_serves_the_same_numbers(layer_class, tmp_path):
 
 
 @all_layers
-def test_fit_gives_finite_decreasing_loss(layer_class):
-    model = _model(layer_class)
+def test_fit_with_dropout_gives_finite_decreasing_loss(layer_class):
+    # Runs on every backend: the masks are drawn before the loop.
+    model = _model(layer_class, dropout=0.1, recurrent_dropout=0.1)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
     x = _inputs(batch=16)
     y = x.sum(axis=(1, 2))[:, None] / 10

@@ -105,6 +105,7 @@ def test_parallel_scan_with_unknown_sequence_length():
         )
 
 
+@pytest.mark.tensorflow_only
 def test_parallel_scan_gradients_equal_the_loop_gradients():
     parallel, sequential = _pair(return_sequences=True)
     x = tf.constant(_inputs(2, 20))

@@ -75,3 +75,17 @@ def built_decoder(
     decoder.build((None, None, FEATURES), (None, None, MEMORY_DIM))
     randomize(decoder, seed=seed)
     return decoder
+
+
+def compiled(fn, jit_compile):
+    """`fn` compiled by the backend: `tf.function`, or `jax.jit`."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, jit_compile=jit_compile)
+    if backend == "jax" and jit_compile:
+        import jax
+
+        return jax.jit(fn)
+    pytest.skip(f"no {'XLA ' if jit_compile else ''}graph compiler on {backend}")

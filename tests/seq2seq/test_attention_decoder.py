@@ -209,6 +209,29 @@ def test_masks_come_from_keras_masks_in_a_functional_model():
     np.testing.assert_allclose(alignments[0, :2].sum(-1), 1.0, atol=1e-6)
 
 
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_compute_mask_gives_one_mask_per_output(return_sequences):
+    decoder = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNLSTMCell(UNITS), "luong"),
+        return_sequences=return_sequences,
+        return_alignments=True,
+        return_state=True,
+    )
+    mask = np.array([[True, True, False]])
+    masks = decoder.compute_mask(None, mask)
+    # Output, alignments, then [output, attention, alignments, h, c].
+    assert len(masks) == 2 + 5
+    assert masks[0] is (mask if return_sequences else None)
+    assert masks[1] is mask  # The alignments are per step either way.
+    assert masks[2:] == [None] * 5
+    only_output = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNLSTMCell(UNITS), "luong"),
+        return_sequences=return_sequences,
+    )
+    assert only_output.compute_mask(None, mask) is masks[0]
+
+
+@pytest.mark.tensorflow_only
 def test_all_false_memory_mask_row_gives_zeros_not_nan():
     decoder = built_decoder(
         return_sequences=True, return_alignments=True
@@ -325,6 +348,7 @@ def test_boolean_flags_are_validated():
 # --- Dropout, gradients ----------------------------------------------------
 
 
+@pytest.mark.tensorflow_only
 @all_inner_cells
 def test_inner_dropout_masks_are_drawn_before_the_loop(inner_class):
     cell = kg.AttentionDecoderCell(
@@ -341,6 +365,7 @@ def test_inner_dropout_masks_are_drawn_before_the_loop(inner_class):
     assert not np.allclose(first, second)
 
 
+@pytest.mark.tensorflow_only
 @all_mechanisms
 def test_every_trainable_weight_gets_a_finite_nonzero_gradient(mechanism_class):
     attention = (
@@ -474,6 +499,7 @@ def test_keras_file_round_trip_is_bit_identical(inner_class, tmp_path):
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.tensorflow_only
 def test_saved_model_export_takes_the_memory_as_an_input(tmp_path):
     model = _functional_model()
     path = str(tmp_path / "exported")

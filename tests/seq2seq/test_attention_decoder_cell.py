@@ -122,6 +122,14 @@ def test_precomputed_keys_equal_computing_them_in_the_step():
     np.testing.assert_allclose(with_keys[0], without[0], atol=1e-6)
 
 
+def test_project_memory_needs_a_built_cell_and_the_built_memory_size():
+    with pytest.raises(ValueError, match="project_memory.*built"):
+        kg.AttentionDecoderCell(kg.LNLSTMCell(UNITS)).project_memory(memory())
+    cell = _built_cell()
+    with pytest.raises(ValueError, match="memory"):
+        cell.project_memory(np.zeros((BATCH, 3, MEMORY_DIM + 1), "float32"))
+
+
 @pytest.mark.parametrize(
     "name, mechanism",
     [("luong", kg.LuongAttention), ("Bahdanau", kg.BahdanauAttention)],

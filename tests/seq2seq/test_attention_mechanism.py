@@ -71,6 +71,7 @@ def test_alignments_sum_to_one_and_are_exactly_zero_where_masked(
     assert np.all(alignments[mask] >= 0.0)
 
 
+@pytest.mark.tensorflow_only
 @all_mechanisms
 def test_an_all_false_mask_row_gives_zeros_and_finite_gradients(mechanism_class):
     mechanism = _built(mechanism_class)
@@ -98,6 +99,7 @@ def test_precomputed_keys_give_the_same_result(mechanism_class):
         np.testing.assert_allclose(got, want, atol=1e-6)
 
 
+@pytest.mark.float64
 @all_mechanisms
 def test_float64(mechanism_class):
     mechanism = mechanism_class(dtype="float64")

@@ -1,4 +1,10 @@
-"""End to end: train on the toy task, decode, save, export `translate`."""
+"""End to end: train on the toy task, decode, save, export `translate`.
+
+TensorFlow only: the accuracy thresholds hold for TensorFlow's random
+stream (on JAX the same recipe reaches 93% exact match, not 97%), and the
+export is a SavedModel. Decoding and training on JAX are covered by the
+other seq2seq tests and the property tests.
+"""
 
 import numpy as np
 import pytest
@@ -11,6 +17,8 @@ from tests.seq2seq.toy_task import Translator
 from tests.seq2seq.toy_task import exact_match
 from tests.seq2seq.toy_task import make_data
 from tests.seq2seq.toy_task import token_accuracy
+
+pytestmark = pytest.mark.tensorflow_only
 
 
 @pytest.fixture(scope="module")

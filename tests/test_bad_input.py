@@ -1,0 +1,363 @@
+"""A catalogue of bad inputs: one row per bad thing, each a clear error.
+
+Every row must raise a `ValueError` whose message names the argument (in
+backquotes, as Keras does) or the shape that was wrong, at construction
+time or before the backend's loop runs, never deep inside TensorFlow or
+JAX. One row is a documented behaviour instead of an error: an all-False
+memory mask gives zero alignments and a zero context, never NaN.
+
+Runs on every backend.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gated as kg
+
+CELLS = [kg.LNLSTMCell, kg.LNGRUCell, kg.SRUCell]
+LAYERS = [kg.LNLSTM, kg.LNGRU, kg.SRU]
+CLASSES = CELLS + LAYERS
+VOCABULARY = 5
+
+
+def _zeros(*shape, dtype="float32"):
+    return np.zeros(shape, dtype)
+
+
+def _called(layer, *shapes):
+    """`layer`, called once on zeros of the given shapes (so it is built)."""
+    layer(*[_zeros(*shape) for shape in shapes])
+    return layer
+
+
+def _decoder(**kwargs):
+    decoder = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNGRUCell(4), "luong"), **kwargs
+    )
+    decoder(_zeros(2, 3, 4), memory=_zeros(2, 6, 7))
+    return decoder
+
+
+def _step_fn(tokens, state):
+    return 3.0 * keras.ops.one_hot(tokens, VOCABULARY), state
+
+
+def _greedy(**kwargs):
+    arguments = {"start_tokens": 1, "end_token": 2, "max_length": 3}
+    return kg.greedy_decode(_step_fn, **{**arguments, **kwargs})
+
+
+def _beam(**kwargs):
+    arguments = {"start_tokens": 1, "end_token": 2, "max_length": 3, "beam_width": 2}
+    return kg.beam_search_decode(_step_fn, **{**arguments, **kwargs})
+
+
+def _rows():
+    rows = []
+
+    def row(name, thunk, match):
+        rows.append(pytest.param(thunk, match, id=name))
+
+    # Wrong input rank.
+    row(
+        "rank-2-inputs-to-rnn-of-cell",
+        lambda: keras.layers.RNN(kg.LNLSTMCell(4))(_zeros(2, 3)),
+        r"\(batch_size, timesteps, features\).*\(2,\)",
+    )
+    for layer_class in LAYERS:
+        row(
+            f"rank-2-inputs-to-{layer_class.__name__}",
+            lambda c=layer_class: c(4)(_zeros(2, 3)),
+            r"expected ndim=3, found ndim=2",
+        )
+    row(
+        "rank-4-inputs-to-LNLSTM",
+        lambda: kg.LNLSTM(4)(_zeros(2, 3, 4, 1)),
+        r"expected ndim=3, found ndim=4",
+    )
+    row(
+        "rank-2-targets-to-AttentionDecoder",
+        lambda: _decoder()(_zeros(2, 4), memory=_zeros(2, 6, 7)),
+        r"\(batch_size, timesteps, features\).*\(2, 4\)",
+    )
+    row(
+        "rank-1-step-to-a-cell",
+        lambda: kg.LNGRUCell(4)(_zeros(3), [_zeros(1, 4)]),
+        r"\(batch_size, features\).*\(3,\)",
+    )
+
+    # A wrong feature size after build.
+    for cls in CLASSES:
+        if cls in CELLS:
+            make = lambda c=cls: _called(keras.layers.RNN(c(4)), (2, 3, 5))  # noqa: E731
+        else:
+            make = lambda c=cls: _called(c(4), (2, 3, 5))  # noqa: E731
+        row(
+            f"feature-size-after-build-{cls.__name__}",
+            lambda make=make: make()(_zeros(2, 3, 7)),
+            r"expected axis -1 of input shape to have value 5.*\(2, (3, )?7\)",
+        )
+    row(
+        "feature-size-after-build-AttentionDecoder",
+        lambda: _decoder()(_zeros(2, 3, 9), memory=_zeros(2, 6, 7)),
+        r"`sequences`.*\(None, None, 4\).*\(2, 3, 9\)",
+    )
+
+    # units <= 0 or not an int.
+    for cls in CLASSES:
+        for units in (0, -3, 2.5, "4", True, None):
+            row(
+                f"units={units!r}-{cls.__name__}",
+                lambda c=cls, u=units: c(u),
+                rf"`units`.*got {units!r}",
+            )
+    row(
+        "units=0-BahdanauAttention",
+        lambda: kg.BahdanauAttention(units=0),
+        r"`units`.*got 0",
+    )
+    row(
+        "attention_units=-1",
+        lambda: kg.AttentionDecoderCell(kg.LNGRUCell(4), attention_units=-1),
+        r"`attention_units`.*got -1",
+    )
+
+    # Dropout outside [0, 1).
+    for cls in CLASSES:
+        for rate in (-0.1, 1.0, 1.5, float("nan")):
+            row(
+                f"dropout={rate}-{cls.__name__}",
+                lambda c=cls, r=rate: c(4, dropout=r),
+                rf"`dropout`.*\[0, 1\).*got {rate!r}",
+            )
+        row(
+            f"recurrent_dropout=1-{cls.__name__}",
+            lambda c=cls: c(4, recurrent_dropout=1),
+            r"`recurrent_dropout`.*got 1",
+        )
+
+    # An unknown attention name.
+    row(
+        "unknown-attention",
+        lambda: kg.AttentionDecoderCell(kg.LNGRUCell(4), attention="dot"),
+        r"`attention`.*'bahdanau', 'luong'.*got 'dot'",
+    )
+
+    # A memory of the wrong rank or size.
+    row(
+        "memory-of-rank-2",
+        lambda: _decoder()(_zeros(2, 3, 4), memory=_zeros(2, 7)),
+        r"memory.*\(batch_size, source_len, memory_dim\).*\(2, 7\)",
+    )
+    row(
+        "memory-of-rank-4",
+        lambda: _decoder()(_zeros(2, 3, 4), memory=_zeros(2, 2, 3, 7)),
+        r"memory.*\(batch_size, source_len, memory_dim\).*\(2, 2, 3, 7\)",
+    )
+    row(
+        "memory-dim-after-build",
+        lambda: _decoder()(_zeros(2, 3, 4), memory=_zeros(2, 6, 8)),
+        r"built for a memory with 7 features.*\(2, 6, 8\)",
+    )
+    row(
+        "memory-batch-differs-from-targets",
+        lambda: _decoder()(_zeros(2, 3, 4), memory=_zeros(3, 6, 7)),
+        r"`memory`.*\(2, None, 7\).*\(3, 6, 7\)",
+    )
+    row(
+        "memory-dim-to-a-mechanism",
+        lambda: _called(kg.LuongAttention(), (2, 4), (2, 6, 7))(
+            _zeros(2, 4), _zeros(2, 6, 8)
+        ),
+        r"built for a memory with 7 features",
+    )
+    row(
+        "memory_mask-of-the-wrong-length",
+        lambda: _decoder()(
+            _zeros(2, 3, 4), memory=_zeros(2, 6, 7), memory_mask=np.ones((2, 5), bool)
+        ),
+        r"`memory_mask`.*\(2, 6\).*\(2, 5\)",
+    )
+    row(
+        "memory_mask-of-rank-3",
+        lambda: _called(kg.BahdanauAttention(), (2, 4), (2, 6, 7))(
+            _zeros(2, 4), _zeros(2, 6, 7), memory_mask=np.ones((2, 6, 1), bool)
+        ),
+        r"`memory_mask`.*\(2, 6\).*\(2, 6, 1\)",
+    )
+
+    # Masks and initial states of the wrong shape.
+    row(
+        "mask-of-the-wrong-length-LNLSTM",
+        lambda: kg.LNLSTM(4)(_zeros(2, 3, 5), mask=np.ones((2, 4), bool)),
+        r"`mask`.*\(2, 3\).*\(2, 4\)",
+    )
+    row(
+        "mask-of-the-wrong-batch-SRU-scan",
+        lambda: kg.SRU(4, use_recurrent_kernel=False, parallel_scan=True)(
+            _zeros(2, 3, 5), mask=np.ones((3, 3), bool)
+        ),
+        r"`mask`.*\(2, 3\).*\(3, 3\)",
+    )
+    row(
+        "target-mask-of-the-wrong-length",
+        lambda: _decoder()(
+            _zeros(2, 3, 4), memory=_zeros(2, 6, 7), mask=np.ones((2, 4), bool)
+        ),
+        r"`mask`.*\(2, 3\).*\(2, 4\)",
+    )
+    row(
+        "initial_state-of-the-wrong-size-LNLSTM",
+        lambda: kg.LNLSTM(4)(_zeros(2, 3, 5), initial_state=[_zeros(2, 5), _zeros(2, 4)]),
+        r"`initial_state`.*\[h, c\].*\(batch_size, 4\).*\(2, 5\)",
+    )
+    row(
+        "initial_state-missing-c-LNLSTM",
+        lambda: kg.LNLSTM(4)(_zeros(2, 3, 5), initial_state=[_zeros(2, 4)]),
+        r"`initial_state`.*2 state\(s\) \[h, c\].*got 1",
+    )
+    row(
+        "initial_state-of-the-wrong-size-rnn-of-LNGRUCell",
+        lambda: keras.layers.RNN(kg.LNGRUCell(4))(
+            _zeros(2, 3, 5), initial_state=[_zeros(2, 6)]
+        ),
+        r"`states`.*\[h\].*\(batch_size, 4\).*\(2, 6\)",
+    )
+    row(
+        "decoder-initial_state-of-the-wrong-count",
+        lambda: _decoder()(
+            _zeros(2, 3, 4), memory=_zeros(2, 6, 7), initial_state=[_zeros(2, 4)] * 2
+        ),
+        r"`initial_state`.*1 states or the full decoder state of 4.*got 2",
+    )
+
+    # Decoding arguments.
+    for width in (0, -1, 1.5):
+        row(
+            f"beam_width={width}",
+            lambda w=width: _beam(beam_width=w),
+            rf"`beam_width`.*got {width!r}",
+        )
+    for length in (0, -2):
+        row(f"greedy-max_length={length}", lambda n=length: _greedy(max_length=n),
+            rf"`max_length`.*got {length}")
+        row(f"beam-max_length={length}", lambda n=length: _beam(max_length=n),
+            rf"`max_length`.*got {length}")
+    for decode in (_greedy, _beam):
+        name = decode.__name__.strip("_")
+        row(
+            f"{name}-end_token-outside-the-vocabulary",
+            lambda d=decode: d(end_token=VOCABULARY),
+            rf"`end_token`.*\[0, {VOCABULARY}\).*got {VOCABULARY}",
+        )
+        row(
+            f"{name}-negative-end_token",
+            lambda d=decode: d(end_token=-1),
+            r"`end_token`.*got -1",
+        )
+        row(
+            f"{name}-pad_token-outside-the-vocabulary",
+            lambda d=decode: d(pad_token=VOCABULARY + 2),
+            rf"`pad_token`.*got {VOCABULARY + 2}",
+        )
+        row(
+            f"{name}-start_tokens-of-another-batch",
+            lambda d=decode: d(start_tokens=[1, 1, 1], state=_zeros(2, 1)),
+            r"`start_tokens`.*batch of 2.*\(3,\)",
+        )
+    row(
+        "negative-length_penalty",
+        lambda: _beam(length_penalty=-0.5),
+        r"`length_penalty`.*got -0.5",
+    )
+    row(
+        "coverage_penalty-without-alignments",
+        lambda: _beam(coverage_penalty=0.5),
+        r"coverage_penalty=0.5.*no alignments",
+    )
+
+    # stateful=True without a static batch size.
+    row(
+        "stateful-without-batch-size-LNLSTM",
+        lambda: kg.LNLSTM(4, stateful=True)(keras.Input((3, 5))),
+        r"batch size must be static.*\(None, 3, 5\)",
+    )
+    row(
+        "stateful-without-batch-size-rnn-of-SRUCell",
+        lambda: keras.layers.RNN(kg.SRUCell(4), stateful=True)(keras.Input((3, 5))),
+        r"batch size must be static.*\(None, 3, 5\)",
+    )
+
+    # The SRU's parallel scan with v_f, v_r on.
+    row(
+        "sru-parallel_scan-with-the-recurrent-kernel",
+        lambda: kg.SRU(4, parallel_scan=True),
+        r"parallel_scan=True with use_recurrent_kernel=True",
+    )
+    row(
+        "sru-recurrent_dropout-without-the-recurrent-kernel",
+        lambda: kg.SRUCell(4, use_recurrent_kernel=False, recurrent_dropout=0.1),
+        r"recurrent_dropout=0.1 with use_recurrent_kernel=False",
+    )
+
+    # Flags and options of the wrong type.
+    for flag in ("return_sequences", "go_backwards", "unroll", "stateful"):
+        row(
+            f"{flag}='yes'-LNGRU",
+            lambda f=flag: kg.LNGRU(4, **{f: "yes"}),
+            rf"`{flag}`.*got 'yes'",
+        )
+    row(
+        "precompute_projection='yes'",
+        lambda: kg.SRU(4, precompute_projection="yes"),
+        r"`precompute_projection`.*got 'yes'",
+    )
+    row(
+        "norm_epsilon=0",
+        lambda: kg.LNLSTMCell(4, norm_epsilon=0.0),
+        r"`norm_epsilon`.*got 0.0",
+    )
+    row(
+        "plain-cell-to-AttentionDecoder",
+        lambda: kg.AttentionDecoder(kg.LNLSTMCell(4)),
+        r"`cell`.*AttentionDecoderCell",
+    )
+    return rows
+
+
+@pytest.mark.parametrize("thunk, match", _rows())
+def test_bad_input_is_a_clear_value_error(thunk, match):
+    with pytest.raises(ValueError, match=match):
+        thunk()
+
+
+@pytest.mark.parametrize("mechanism", ["luong", "bahdanau"])
+def test_an_all_false_memory_mask_is_documented_not_an_error(mechanism):
+    # Documented (AttentionDecoderCell, design note 0004): a memory row
+    # with nothing to attend to gets zero alignments and a zero context,
+    # and the decoder keeps running on its input alone, never NaN.
+    decoder = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNLSTMCell(4), mechanism),
+        return_sequences=True,
+        return_alignments=True,
+    )
+    rng = np.random.default_rng(0)
+    memory_mask = np.array([[True] * 6, [False] * 6])
+    outputs, alignments = decoder(
+        rng.normal(size=(2, 3, 4)).astype("float32"),
+        memory=rng.normal(size=(2, 6, 7)).astype("float32"),
+        memory_mask=memory_mask,
+    )
+    outputs, alignments = np.asarray(outputs), np.asarray(alignments)
+    assert np.all(np.isfinite(outputs)) and np.all(np.isfinite(alignments))
+    np.testing.assert_array_equal(alignments[1], 0.0)
+    np.testing.assert_allclose(alignments[0].sum(-1), 1.0, atol=1e-6)
+    attention = kg.LuongAttention() if mechanism == "luong" else kg.BahdanauAttention()
+    context, weights = attention(
+        rng.normal(size=(2, 4)).astype("float32"),
+        rng.normal(size=(2, 6, 7)).astype("float32"),
+        memory_mask=memory_mask,
+    )
+    np.testing.assert_array_equal(np.asarray(context)[1], 0.0)
+    np.testing.assert_array_equal(np.asarray(weights)[1], 0.0)

@@ -1,0 +1,206 @@
+"""Numerics: long sequences, zero and constant inputs, extreme magnitudes.
+
+- T = 5 000 forward and backward (gradients of every weight), in float32
+  and mixed_float16: no NaN or Inf, for every cell and layer;
+- all-zero and constant inputs: layer norm's epsilon handles a zero
+  variance (every LN of `h U` sees one at the first step, from the zero
+  initial state);
+- inputs of ±1e4: no NaN; layer norm makes the LN cells blind to the
+  scale of their inputs, and the SRU's gates saturate at exactly 0 or 1.
+
+Runs on every backend.
+"""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import keras_gated as kg
+from tests import numpy_reference as ref
+from tests.cell_cases import randomize
+from tests.cell_cases import reference_step
+from tests.gradients import loss_and_gradients
+
+UNITS, FEATURES = 3, 2
+
+
+def _rnn(cell_class, **kwargs):
+    def make(dtype=None, **flags):
+        return keras.layers.RNN(
+            cell_class(UNITS, dtype=dtype, **kwargs), dtype=dtype, **flags
+        )
+
+    return make
+
+
+def _fused(layer_class, **kwargs):
+    def make(dtype=None, **flags):
+        return layer_class(UNITS, dtype=dtype, **kwargs, **flags)
+
+    return make
+
+
+LAYERS = {
+    "RNN(LNLSTMCell)": _rnn(kg.LNLSTMCell),
+    "RNN(LNGRUCell)": _rnn(kg.LNGRUCell),
+    "RNN(SRUCell)": _rnn(kg.SRUCell),
+    "LNLSTM-precomputed": _fused(kg.LNLSTM, precompute_projection=True),
+    "LNLSTM-in_loop": _fused(kg.LNLSTM, precompute_projection=False),
+    "LNGRU-precomputed": _fused(kg.LNGRU, precompute_projection=True),
+    "LNGRU-in_loop": _fused(kg.LNGRU, precompute_projection=False),
+    "SRU": _fused(kg.SRU, layer_norm=True),
+    "SRU-parallel_scan": _fused(
+        kg.SRU, use_recurrent_kernel=False, parallel_scan=True
+    ),
+}
+
+
+def _decoder(dtype=None, **flags):
+    cell = kg.AttentionDecoderCell(
+        kg.LNLSTMCell(UNITS, dtype=dtype), "luong", dtype=dtype
+    )
+    return kg.AttentionDecoder(cell, dtype=dtype, **flags)
+
+
+def _built(make, dtype=None, seed=0, **flags):
+    layer = make(dtype=dtype, **flags)
+    if make is _decoder:
+        layer.build((None, None, FEATURES), (None, None, 4))
+    else:
+        layer.build((None, None, FEATURES))
+    randomize(layer, seed=seed)
+    return layer
+
+
+def _memory(batch, seed=1):
+    return np.random.default_rng(seed).normal(size=(batch, 5, 4)).astype("float32")
+
+
+# --- Long sequences --------------------------------------------------------
+
+LONG = 5000
+
+
+def _mean_square(outputs):
+    return ops.mean(ops.square(ops.cast(outputs, "float32")))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "mixed_float16"])
+@pytest.mark.parametrize(
+    "make", [*LAYERS.values(), _decoder], ids=[*LAYERS, "AttentionDecoder"]
+)
+def test_5000_steps_forward_and_backward_stay_finite(make, dtype):
+    layer = _built(make, dtype=dtype, return_sequences=True)
+    x = np.random.default_rng(0).normal(size=(2, LONG, FEATURES)).astype("float32")
+    inputs = (x, _memory(2)) if make is _decoder else (x,)
+    loss, grads = loss_and_gradients(layer, _mean_square, *inputs)
+    assert np.isfinite(loss) and loss > 0
+    assert len(grads) == len(layer.trainable_weights)
+    for weight, grad in zip(layer.trainable_weights, grads):
+        assert np.all(np.isfinite(grad)), weight.path
+    # The gradient reaches the weights (it does not vanish everywhere).
+    assert any(np.any(grad != 0) for grad in grads)
+
+
+# --- Zero and constant inputs ----------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0.0, 3.0], ids=["zeros", "constant"])
+@pytest.mark.parametrize("make", LAYERS.values(), ids=LAYERS.keys())
+def test_zero_variance_is_handled_by_epsilon(make, value):
+    layer = _built(make, return_sequences=True)
+    x = np.full((2, 4, FEATURES), value, "float32")
+    out = np.asarray(layer(x))
+    expected, _ = ref.run_rnn(
+        reference_step(layer.cell),
+        x.astype("float64"),
+        [np.zeros((2, size)) for size in layer.cell.state_size],
+    )
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    loss, grads = loss_and_gradients(layer, _mean_square, x)
+    assert np.isfinite(loss)
+    for grad in grads:
+        assert np.all(np.isfinite(grad))
+
+
+def test_layer_norm_of_a_constant_vector_is_beta():
+    # SRU(layer_norm=True) normalizes x itself: a constant x has zero
+    # variance, and LN(x) = beta exactly, whatever the constant.
+    layer = _built(LAYERS["SRU"], return_sequences=True)
+    cell = layer.cell
+    beta = np.linspace(-1, 1, FEATURES).astype("float32")
+    cell.input_norm_beta.assign(beta)
+    w = {v.name: np.asarray(v) for v in cell.weights}
+    bias = np.concatenate([np.zeros(UNITS), w["bias"]])
+    expected = beta @ w["kernel"][:, : 3 * UNITS] + bias
+    for value in (0.0, -7.0, 1e4):
+        x = np.full((2, FEATURES), value, "float32")
+        projection = np.asarray(cell.project(x))
+        np.testing.assert_allclose(
+            projection[:, : 3 * UNITS], np.broadcast_to(expected, (2, 3 * UNITS)),
+            atol=1e-6,
+        )
+
+
+# --- Extreme magnitudes ----------------------------------------------------
+
+
+def _extreme_inputs(scale=1e4, steps=6, seed=0):
+    signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=(2, steps, FEATURES))
+    return (scale * signs).astype("float32")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["RNN(LNLSTMCell)", "RNN(LNGRUCell)", "LNLSTM-precomputed", "LNLSTM-in_loop",
+     "LNGRU-precomputed", "LNGRU-in_loop"],
+)
+def test_layer_norm_cells_are_blind_to_the_input_scale(name):
+    # The input reaches the LN cells only through LN(x W), and
+    # LN(s v) = LN(v) up to epsilon / s²: ±1e4 inputs give the outputs of
+    # ±1 inputs with epsilon 1e-8 times smaller. No saturation, no NaN.
+    layer = _built(LAYERS[name], return_sequences=True)
+    x = _extreme_inputs()
+    out = np.asarray(layer(x))
+    assert np.all(np.isfinite(out))
+    np.testing.assert_allclose(out, np.asarray(layer(x / 1e4 * 2e4)), atol=1e-5)
+    expected, _ = ref.run_rnn(
+        reference_step(layer.cell),
+        x.astype("float64"),
+        [np.zeros((2, size)) for size in layer.cell.state_size],
+    )
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh"])
+@pytest.mark.parametrize("features", [FEATURES, UNITS], ids=["P", "identity"])
+def test_sru_gates_saturate_at_exactly_0_and_1(activation, features):
+    cell = kg.SRUCell(UNITS, activation=activation)
+    cell.build((None, features))
+    randomize(cell)
+    x = _extreme_inputs(steps=5)[..., :1] * np.ones((1, 1, features), "float32")
+    x = x * np.random.default_rng(1).choice([-1.0, 1.0], size=x.shape).astype("float32")
+    units = UNITS
+    states = cell.get_initial_state(2)
+    for t in range(x.shape[1]):
+        projection = np.asarray(cell.project(x[:, t]))
+        x_tilde, highway = projection[:, :units], projection[:, 3 * units :]
+        c_prev = np.asarray(states[1])
+        output, states = cell(x[:, t], states)
+        h, c = np.asarray(states[0]), np.asarray(states[1])
+        assert np.all(np.isfinite(h)) and np.all(np.isfinite(c))
+        np.testing.assert_array_equal(np.asarray(output), h)
+        # f ∈ {0, 1}: c_t is exactly c_{t-1} or x̃_t.
+        f_is_0 = c == x_tilde
+        f_is_1 = c == c_prev
+        assert np.all(f_is_0 | f_is_1)
+        # r ∈ {0, 1}: h_t is exactly g(c_t) or the highway x̂_t.
+        g = np.tanh(c) if activation == "tanh" else c
+        assert np.all(np.isclose(h, g, rtol=1e-6, atol=0) | (h == highway))
+    # And the same numbers in the reference's float64.
+    rnn = keras.layers.RNN(cell, return_sequences=True)
+    expected, _ = ref.run_rnn(
+        reference_step(cell), x.astype("float64"), [np.zeros((2, units))] * 2
+    )
+    np.testing.assert_allclose(rnn(x), expected, rtol=1e-5, atol=1e-5 * 1e4)
