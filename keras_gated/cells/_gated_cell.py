@@ -161,10 +161,12 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
         """
         if not (training and self.dropout > 0):
             return inputs
+        # `ops.multiply`, not `*`: `project` may be given a NumPy array,
+        # which PyTorch tensors do not multiply with.
         if len(inputs.shape) == 2:
-            return inputs * self.get_dropout_mask(inputs)
+            return ops.multiply(inputs, self.get_dropout_mask(inputs))
         mask = self.get_dropout_mask(inputs[:, 0])
-        return inputs * ops.expand_dims(mask, 1)
+        return ops.multiply(inputs, ops.expand_dims(mask, 1))
 
     def _recurrent_dropout(self, state, training):
         """Applies the recurrent dropout mask to `state`."""

@@ -118,11 +118,11 @@ def test_project_shares_one_dropout_mask_over_time(cell_class):
     cell = cell_class(UNITS, dropout=0.5, seed=2)
     cell.build((None, FEATURES))
     x = np.ones((BATCH, STEPS, FEATURES), "float32")
-    projection = cell.project(x, training=True)
+    projection = np.asarray(cell.project(x, training=True))
     cell.reset_dropout_mask()
     for t in range(1, STEPS):
         np.testing.assert_allclose(projection[:, t], projection[:, 0], atol=1e-6)
-    assert not np.allclose(projection[:, 0], cell.project(x[:, 0]))
+    assert not np.allclose(projection[:, 0], np.asarray(cell.project(x[:, 0])))
 
 
 # --- keras.layers.RNN semantics -------------------------------------------
@@ -262,7 +262,7 @@ def test_bidirectional_halves_are_the_two_directions(cell_class):
     )
     # Bidirectional re-reverses the backward layer's outputs into time order.
     np.testing.assert_allclose(
-        out[..., UNITS:], layer.backward_layer(x)[:, ::-1], atol=1e-6
+        out[..., UNITS:], np.asarray(layer.backward_layer(x))[:, ::-1], atol=1e-6
     )
 
 

@@ -143,7 +143,7 @@ def test_input_dropout_leaves_the_identity_highway_raw():
     cell.reset_dropout_mask()
     np.testing.assert_array_equal(projection[:, 12:], x)
     # The blocks computed from x W do see the dropped (and rescaled) input.
-    assert not np.allclose(projection[:, :12], cell.project(x)[:, :12])
+    assert not np.allclose(projection[:, :12], np.asarray(cell.project(x))[:, :12])
 
 
 def test_recurrent_dropout_needs_the_recurrent_kernel():

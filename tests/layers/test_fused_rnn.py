@@ -158,7 +158,7 @@ def test_bidirectional(layer_class):
     assert out.shape == (BATCH, STEPS, 2 * UNITS)
     np.testing.assert_allclose(out[..., :UNITS], layer.forward_layer(x), atol=1e-6)
     np.testing.assert_allclose(
-        out[..., UNITS:], layer.backward_layer(x)[:, ::-1], atol=1e-6
+        out[..., UNITS:], np.asarray(layer.backward_layer(x))[:, ::-1], atol=1e-6
     )
 
 

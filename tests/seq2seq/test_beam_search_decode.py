@@ -174,7 +174,7 @@ def test_coverage_penalty_matches_the_plain_python_search(masked):
         step_fn, [0, 1, 2], END_ID, 5, 3, state=model.initial_state(),
         length_penalty=0.5, coverage_penalty=0.4, return_all_beams=True,
     )
-    assert np.all(np.isfinite(result.scores))
+    assert np.all(np.isfinite(np.asarray(result.scores)))
     for b, start in enumerate([0, 1, 2]):
         expected = reference_beam_search(
             lambda prefix: model.log_probs(b, prefix),

@@ -46,7 +46,7 @@ def test_score_is_the_query_times_the_projected_memory():
     attention.build(query.shape, memory.shape)
     randomize(attention)
     w = np.asarray(attention.memory_kernel, "float64")
-    g = float(attention.scale)
+    g = float(np.asarray(attention.scale))
     scores = g * np.einsum("bd,btd->bt", query, memory @ w)
     expected_context, expected = reference_attention(scores, memory)
     context, alignments = attention(query, memory)
