@@ -17,6 +17,7 @@ from tests.cell_cases import all_cells
 from tests.cell_cases import keras_rnn_masking
 from tests.cell_cases import randomize
 from tests.cell_cases import reference_step
+from tests.gradients import assert_float64_gradients_match_finite_differences
 
 BATCH, STEPS, FEATURES, UNITS = 3, 5, 4, 6
 
@@ -363,21 +364,7 @@ def test_float64_gradients_match_finite_differences(cell_class):
     rnn = keras.layers.RNN(cell, return_sequences=True, dtype="float64")
     rnn.build((None, None, 2))
     randomize(cell)
-    x = np.random.default_rng(0).normal(size=(2, 3, 2))
-    projection = np.random.default_rng(1).normal(size=(2, 3, 3))
-    weights = [v.value for v in rnn.trainable_variables]
-    seed_state = [v.value for v in rnn.non_trainable_variables]
-
-    @tf.function
-    def loss(x, *weights):
-        out, _ = rnn.stateless_call(weights, seed_state, x)
-        return tf.reduce_sum(out * projection)
-
-    theoretical, numerical = tf.test.compute_gradient(
-        loss, [tf.constant(x), *weights], delta=1e-6
-    )
-    for t, n in zip(theoretical, numerical):
-        np.testing.assert_allclose(t, n, rtol=1e-5, atol=1e-7)
+    assert_float64_gradients_match_finite_differences(rnn)
 
 
 # --- Dropout and precision ------------------------------------------------

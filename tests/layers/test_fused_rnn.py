@@ -13,6 +13,7 @@ from keras import ops
 
 import keras_gated as kg
 from tests.cell_cases import randomize
+from tests.gradients import assert_float64_gradients_match_finite_differences
 
 BATCH, STEPS, FEATURES, UNITS = 3, 6, 4, 5
 
@@ -205,21 +206,7 @@ def test_float64_gradients_match_finite_differences(layer_class, precompute):
     )
     layer.build((None, None, 2))
     randomize(layer.cell)
-    x = np.random.default_rng(0).normal(size=(2, 3, 2))
-    projection = np.random.default_rng(1).normal(size=(2, 3, 3))
-    weights = [v.value for v in layer.trainable_variables]
-    seed_state = [v.value for v in layer.non_trainable_variables]
-
-    @tf.function
-    def loss(x, *weights):
-        out, _ = layer.stateless_call(weights, seed_state, x)
-        return tf.reduce_sum(out * projection)
-
-    theoretical, numerical = tf.test.compute_gradient(
-        loss, [tf.constant(x), *weights], delta=1e-6
-    )
-    for t, n in zip(theoretical, numerical):
-        np.testing.assert_allclose(t, n, rtol=1e-5, atol=1e-7)
+    assert_float64_gradients_match_finite_differences(layer)
 
 
 # --- Configuration, saving, export ----------------------------------------
