@@ -18,7 +18,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 def test_ci_runs_the_readme_jax_command_verbatim():
     readme = (ROOT / "README.md").read_text()
-    match = re.search(r"^(pip install \"jax\[cpu\]\" && KERAS_BACKEND=jax .*)$", readme, re.M)
+    match = re.search(r"^(pip install \"jax\[cpu\].*\" && KERAS_BACKEND=jax .*)$", readme, re.M)
     assert match, "README.md must state the JAX test command"
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert match.group(1) in ci_lines

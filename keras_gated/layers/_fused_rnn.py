@@ -39,11 +39,11 @@ class FusedRNN(keras.layers.RNN):
     whole `[batch, time, features]` sequence, one large matrix product, and
     runs only `cell.step` inside Keras' own time loop. Masking,
     `go_backwards`, `stateful`, `unroll`, `zero_output_for_mask`, dropout
-    and `Bidirectional` behave exactly as in `keras.layers.RNN` on
-    TensorFlow, because the loop is the same; on the other backends too,
-    because the outputs of masked steps are then brought to TensorFlow's
-    semantics, which Keras' JAX loop and its unrolled loops do not all
-    follow (docs/design/0006).
+    and `Bidirectional` behave exactly as in `keras.layers.RNN` with Keras'
+    TensorFlow `while_loop`, because the loop is the same; on every backend
+    and with `unroll` too, because the outputs of masked steps are then
+    brought to that loop's semantics, which Keras' JAX loop and its
+    unrolled loops do not all follow (docs/design/0006).
 
     `precompute_projection="auto"` hoists on GPUs and TPUs only. On CPUs the
     backends overlap each step's input projection with the recurrent chain

@@ -37,7 +37,8 @@ class SRU(FusedRNN):
     identity map (`f = 1`, nothing added), and their outputs repeat the
     previous output (or are zero with `zero_output_for_mask`), exactly as
     in the loop. With `unroll=True` (and a static number of steps) the scan
-    has no loop op at all, which LiteRT needs for a dynamic batch size.
+    has no loop op at all, which LiteRT's builtin ops need
+    (docs/export.md).
 
     Which to use: the loop (`parallel_scan=False`) is the SRU of the paper,
     with `v_f, v_r`; the scan trades those two vectors for far less

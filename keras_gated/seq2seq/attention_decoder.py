@@ -40,7 +40,7 @@ class AttentionDecoder(keras.layers.Layer):
     - with `return_state`, the final states: the cell's full state list
       `[output, attention, alignments, *cell_states]`.
 
-    Masks follow `keras.layers.RNN` on TensorFlow, on every backend: a
+    Masks follow Keras' TensorFlow `while_loop`, on every backend: a
     masked target step leaves every state unchanged and outputs the
     previous output, or zeros before the first valid step (zeros at every
     masked step with `zero_output_for_mask=True`). The target mask comes
