@@ -147,21 +147,20 @@ class FusedRNN(keras.layers.RNN):
                 projection_t = cell.project(inputs_t, training=training)
                 return cell.step(projection_t, states, training=training)
 
-        go_backwards = self.go_backwards
-        if go_backwards and mask is not None and self.unroll:
-            # Keras' unrolled PyTorch loop fails to reverse a mask (Keras
-            # 3.15, `torch.flip` of a tuple). Reversing the inputs here is
-            # the same loop on every backend: outputs are in processing
-            # order either way.
-            inputs, mask = ops.flip(inputs, axis=1), ops.flip(mask, axis=1)
-            go_backwards = False
+        if self.go_backwards:
+            # We reverse the sequence ourselves, as Keras' loops would: the
+            # outputs are in processing order either way, and Keras'
+            # unrolled PyTorch loop cannot reverse a mask (Keras 3.15).
+            inputs = ops.flip(inputs, axis=1)
+            if mask is not None:
+                mask = ops.flip(mask, axis=1)
         # Keras' loops disagree on masked outputs across backends; ours
         # are TensorFlow's `while_loop`'s everywhere (`_masking`).
         last_output, outputs, states = rnn(
             step,
             inputs,
             initial_state,
-            go_backwards=go_backwards,
+            go_backwards=False,
             mask=mask,
             unroll=self.unroll,
             input_length=sequences.shape[1],
@@ -173,7 +172,7 @@ class FusedRNN(keras.layers.RNN):
                 last_output,
                 outputs if self.return_sequences else None,
                 mask,
-                go_backwards,
+                False,  # `mask` is in processing order already.
                 self.zero_output_for_mask,
             )
             if self.return_sequences:
