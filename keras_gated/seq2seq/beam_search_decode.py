@@ -177,9 +177,12 @@ def beam_search_decode(
         cond, body, loop_vars, maximum_iterations=max_length
     )
     sequences = _gather_tree(beams["token_ids"], beams["parent_ids"])
-    result = _decoding.DecodeResult(
-        sequences, beams["lengths"], beams["scores"]
-    )
+    # A beam that holds no hypothesis (fewer than `beam_width` exist):
+    # score -inf, length 0, only pad tokens.
+    empty = beams["scores"] == -float("inf")
+    sequences = ops.where(empty[..., None], pad_token, sequences)
+    lengths = ops.where(empty, 0, beams["lengths"])
+    result = _decoding.DecodeResult(sequences, lengths, beams["scores"])
     if return_all_beams:
         return result
     return _decoding.DecodeResult(*(x[:, 0] for x in result))
@@ -188,17 +191,19 @@ def beam_search_decode(
 def _initial_beams(batch_size, beam_width, max_length, pad_token):
     """The search's bookkeeping, `(batch, beam, ...)` tensors by name.
 
-    Only beam 0 is alive at first (the others are copies of it): the others
-    start at log-probability `NEVER`, so the first step expands beam 0 only.
+    As in Addons, only beam 0 holds a hypothesis at first: beams 1 to
+    `beam_width - 1` start finished, at log-probability `-inf`, so the first
+    step expands beam 0 only.
     """
     shape = (batch_size, beam_width)
     first = ops.convert_to_tensor(
-        [0.0] + [_decoding.NEVER] * (beam_width - 1), dtype="float32"
+        [0.0] + [-float("inf")] * (beam_width - 1), dtype="float32"
     )
     return {
         "log_probs": ops.zeros(shape, "float32") + first,
         "scores": ops.zeros(shape, "float32") + first,
-        "finished": ops.zeros(shape, "bool"),
+        "finished": ops.zeros(shape, "bool")
+        | (ops.arange(beam_width) > 0)[None, :],
         "lengths": ops.zeros(shape, "int32"),
         # `(batch, beam, 1)` until the first alignments broadcast it.
         "coverage": ops.zeros((*shape, 1), "float32"),
@@ -230,33 +235,46 @@ def _beam_step(
     batch_size, beam_width, vocabulary_size = ops.shape(log_probs)
     finished = beams["finished"]
     done = ops.expand_dims(finished, -1)
+    vocabulary = ops.arange(vocabulary_size)
     # A finished beam may only continue with the pad token, at no cost.
-    pad_only = ops.where(
-        ops.arange(vocabulary_size) == pad_token, 0.0, _decoding.NEVER
-    )
+    pad_only = ops.where(vocabulary == pad_token, 0.0, -float("inf"))
     log_probs = ops.where(done, pad_only, log_probs)
     total = ops.expand_dims(beams["log_probs"], -1) + log_probs
-    lengths = beams["lengths"] + ops.cast(ops.logical_not(finished), "int32")
-    scores = total / ops.expand_dims(_length_penalty(lengths, length_penalty), -1)
+    # Addons' lengths: a live beam grows by one token, except with the end
+    # token (scored with the length before it); a finished beam keeps its
+    # length (which counts its end token).
+    grows = ops.logical_and(
+        ops.logical_not(done), ops.expand_dims(vocabulary != end_token, 0)
+    )
+    candidate_lengths = ops.expand_dims(beams["lengths"], -1) + ops.cast(
+        grows, "int32"
+    )
+    scores = total / _length_penalty(candidate_lengths, length_penalty)
     coverage = beams["coverage"]
     if alignments is not None:
         coverage = coverage + ops.where(done, 0.0, alignments)
-        scores = scores + ops.expand_dims(
-            _coverage_penalty(coverage, coverage_penalty), -1
+        # Addons: only the beams finished before this step pay it.
+        penalty = ops.where(
+            finished, _coverage_penalty(coverage, coverage_penalty), 0.0
         )
+        scores = scores + ops.expand_dims(penalty, -1)
 
     flat = (batch_size, beam_width * vocabulary_size)
     top_scores, top = ops.top_k(ops.reshape(scores, flat), k=beam_width)
     top = ops.cast(top, "int32")
     parents = top // vocabulary_size
     tokens = top % vocabulary_size
+    parent_finished = _gather_beams(finished, parents)
+    # Only a pick at -inf (no hypothesis left) can extend a finished beam
+    # with another token than the pad token.
+    tokens = ops.where(parent_finished, pad_token, tokens)
+    no_hypothesis = top_scores == -float("inf")
     new_beams = {
         "log_probs": ops.take_along_axis(ops.reshape(total, flat), top, 1),
         "scores": top_scores,
-        "finished": ops.logical_or(
-            _gather_beams(finished, parents), tokens == end_token
-        ),
-        "lengths": _gather_beams(lengths, parents),
+        "finished": parent_finished | (tokens == end_token) | no_hypothesis,
+        "lengths": _gather_beams(beams["lengths"], parents)
+        + ops.cast(ops.logical_not(parent_finished), "int32"),
         "coverage": (
             _gather_beams(coverage, parents)
             if alignments is not None
@@ -273,10 +291,12 @@ def _beam_step(
 
 
 def _length_penalty(lengths, alpha):
-    """GNMT's `((5 + length) / 6) ** alpha`, float32."""
+    """GNMT's `(5 + length) ** alpha / 6 ** alpha` (Addons' form), float32."""
     if not alpha:
         return ops.ones_like(lengths, dtype="float32")
-    return ops.power((5.0 + ops.cast(lengths, "float32")) / 6.0, alpha)
+    return ops.power(5.0 + ops.cast(lengths, "float32"), alpha) / ops.power(
+        ops.convert_to_tensor(6.0, "float32"), alpha
+    )
 
 
 def _coverage_penalty(coverage, beta):
