@@ -63,9 +63,9 @@ def test_beam_width_1_is_not_greedy_with_a_length_penalty():
     # length before it, the others with the length after them: with
     # alpha > 0 the two are divided by different penalties, so the best
     # score is not always the most likely token. Here greedy ends at once
-    # (0.5), while beam_width=1 with alpha=1 compares
-    # log(0.5) / (5/6) = -0.832 with log(0.45) / (6/6) = -0.799.
-    step = bigram_step({"^": {".": 0.5, "a": 0.45}, "a": {".": 1.0}})
+    # (0.52), while beam_width=1 with alpha=1 compares
+    # log(0.52) / (5/6) = -0.785 with log(0.48) / (6/6) = -0.734.
+    step = bigram_step({"^": {".": 0.52, "a": 0.48}, "a": {".": 1.0}})
     greedy = kg.greedy_decode(step, START, END, 4)
     assert spell(greedy.sequences[0]) == ""
     beam = kg.beam_search_decode(
@@ -254,6 +254,25 @@ def test_finished_beams_stay_finished_with_frozen_scores():
     # A sequence that never ended has length max_length.
     assert "aaaaaa" in [spell(s) for s in result.sequences[0]]
     assert 6 in np.asarray(result.lengths)[0].tolist()
+
+
+def test_a_beam_without_a_hypothesis_scores_minus_infinity():
+    # Three tokens, four beams, one step: only three hypotheses exist. As
+    # in Addons, the fourth beam reports -inf (never an internal sentinel),
+    # with length 0 and only pad tokens.
+    table = ops.convert_to_tensor(
+        np.log([[0.1, 0.6, 0.3], [0.2, 0.2, 0.6], [0.2, 0.2, 0.6]]), "float32"
+    )
+    result = kg.beam_search_decode(
+        lambda tokens, state: (ops.take(table, tokens, axis=0), state),
+        start_tokens=[0], end_token=2, max_length=1, beam_width=4,
+        pad_token=0, return_all_beams=True,
+    )
+    scores = np.asarray(result.scores)[0]
+    np.testing.assert_allclose(scores[:3], np.log([0.6, 0.3, 0.1]), atol=1e-6)
+    assert scores[3] == -np.inf
+    assert np.asarray(result.lengths).tolist() == [[1, 1, 1, 0]]
+    assert np.asarray(result.sequences).tolist() == [[[1], [2], [0], [0]]]
 
 
 def test_an_end_token_at_the_first_step():
