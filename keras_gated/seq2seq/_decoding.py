@@ -8,11 +8,6 @@ from keras import ops
 
 from keras_gated import _checks
 
-# A log-probability low enough to never be chosen, finite so that sums and
-# differences of it never make NaN (keras-hub's samplers do the same).
-NEVER = -1e9
-
-
 class DecodeResult(NamedTuple):
     """What the decoding functions return.
 
@@ -25,7 +20,9 @@ class DecodeResult(NamedTuple):
             sequence that never ended.
         scores: float32 `(batch,)` (or `(batch, beam_width)`): the sum of
             the log-probabilities of the tokens, divided by the length
-            penalty and plus the coverage penalty when they apply.
+            penalty and plus the coverage penalty when they apply (see
+            `beam_search_decode` for the exact rules); `-inf` for a beam
+            that holds no hypothesis.
     """
 
     sequences: Any

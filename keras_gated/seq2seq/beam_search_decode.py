@@ -33,28 +33,56 @@ def beam_search_decode(
 
     Each step extends every live beam by every token, scores the
     candidates and keeps the `beam_width` best of each example (Wu et al.
-    2016):
+    2016), with the rules of TensorFlow Addons' `BeamSearchDecoder`
+    (0.23), which the tests check against Addons itself:
 
     ```
     log P(y)  = Σ_t log p(y_t | y_<t)
-    score(y)  = log P(y) / lp(y) + cp(y)
-    lp(y)     = ((5 + |y|) / 6) ** length_penalty
+    lp(n)     = (5 + n) ** length_penalty / 6 ** length_penalty
     cp(y)     = coverage_penalty · Σ_i log(min(Σ_t α_ti, 1))
+
+    a live beam extended by a token at this step:
+        score = log P(y) / lp(n)       n = its length after the token,
+                                       or before it for the end token
+    a beam finished at an earlier step (extended by `pad_token`, free):
+        score = log P(y) / lp(n) + cp(y)    n counts its end token
     ```
 
-    where `|y|` counts the tokens up to and including the end token and
-    `α_t` are the alignments of step `t`. In `cp` the source positions
-    with zero total attention are left out (as TensorFlow Addons did), so
-    masked memory positions, which get exactly zero weight, cost nothing.
+    `α_t` are the alignments of step `t`; a finished beam's coverage stops
+    growing when it ends. In `cp` the source positions with zero total
+    attention are left out (as Addons did), so masked memory positions,
+    which get exactly zero weight, cost nothing. Two consequences of these
+    rules, both as in Addons:
+
+    - The end token is scored with the length before it, so a sequence is
+      scored with `lp(n - 1)` at the step it ends, and with `lp(n)` from
+      the next step on; live beams are ranked without the coverage
+      penalty, finished ones with it. A beam's final score is the one of
+      the last step of the search, so it depends on whether the search
+      ran on (for other beams or other examples of the batch) after it
+      ended.
+    - With `length_penalty > 0`, `beam_width=1` is not greedy decoding:
+      the end token and the other tokens are divided by different
+      penalties, so the best-scored token need not be the most likely
+      one. With `length_penalty=0` it is exactly `greedy_decode`.
+
+    Beam `0` alone holds a hypothesis at the start; the others start
+    finished at `-inf`, so the first step expands beam `0` only. When fewer
+    than `beam_width` hypotheses exist (a vocabulary smaller than the
+    beam), the extra beams report a score of `-inf`, length 0 and only
+    `pad_token` (Addons reports `-inf` there too).
 
     A finished beam (one that emitted `end_token`) stays finished: its only
-    continuation is `pad_token`, at no cost, so its length, coverage and
-    score are frozen while it competes with the live beams. The search
-    stops when all beams have finished, or after `max_length` steps. The
-    final sequences are recovered by following the parent ids back from
-    the last step (the "gather tree", in `keras.ops`), so the whole search
-    runs eagerly, under `tf.function`, `tf.function(jit_compile=True)`, and
-    in a SavedModel (see `keras.export.ExportArchive`).
+    continuation is `pad_token`, at no cost, so its log-probability and
+    length are frozen while it competes with the live beams. The search
+    stops when all beams of all examples have finished, or after
+    `max_length` steps. The results always have `max_length` columns
+    (Addons returns as many as the steps taken): after its end token, a
+    sequence holds `pad_token`. The final sequences are recovered by
+    following the parent ids back from the last step (the "gather tree",
+    in `keras.ops`), so the whole search runs eagerly, under
+    `tf.function`, `tf.function(jit_compile=True)`, and in a SavedModel
+    (see `keras.export.ExportArchive`).
 
     Args:
         step_fn: The step function above.
@@ -63,7 +91,7 @@ def beam_search_decode(
         end_token: int, the token id that ends a sequence.
         max_length: Positive int, the largest number of tokens generated.
         beam_width: Positive int, the number of beams kept per example.
-            `beam_width=1` is greedy decoding.
+            `beam_width=1` is greedy decoding when `length_penalty=0`.
         state: The initial state, batch first (not yet repeated over the
             beams). Default: `None` (`step_fn` then receives and returns
             `None`).
@@ -82,6 +110,8 @@ def beam_search_decode(
         `(batch,)` and the float32 scores `(batch,)` above; with
         `return_all_beams=True`, `(batch, beam_width, max_length)`,
         `(batch, beam_width)` and `(batch, beam_width)`, sorted by score.
+        The lengths count the end token; a sequence that never ended has
+        length `max_length`.
 
     Example:
 
