@@ -155,6 +155,9 @@ def beam_search_decode(
         """`(batch * beam, ...)` -> `(batch, beam, ...)`."""
         return ops.reshape(x, (batch_size, beam_width, *ops.shape(x)[1:]))
 
+    # The source length of the first alignments, which the others must keep.
+    source_lengths = []
+
     def body(t, tokens, state, beams):
         log_probs, state, alignments = _decoding.call_step(
             step_fn, tokens, state, end_token, pad_token
@@ -166,6 +169,7 @@ def beam_search_decode(
                 "alignments: return `(logits, state, alignments)`."
             )
         if coverage_penalty:
+            _check_alignments(alignments, tokens.shape[0], source_lengths)
             alignments = beam_major(ops.cast(alignments, "float32"))
         else:
             alignments = None
@@ -216,6 +220,27 @@ def beam_search_decode(
     if return_all_beams:
         return result
     return _decoding.DecodeResult(*(x[:, 0] for x in result))
+
+
+def _check_alignments(alignments, rows, source_lengths):
+    """The alignments must be `(rows, source_len)`, one source length."""
+    shape = tuple(alignments.shape)
+    if len(shape) != 2 or None not in (rows, shape[0]) and shape[0] != rows:
+        raise ValueError(
+            "The step function `step_fn` must return alignments of shape "
+            f"`(batch * beam_width, source_len)`, i.e. {rows} rows, got "
+            f"shape {shape}."
+        )
+    if not source_lengths:
+        source_lengths.append(shape[1])
+    elif None not in (shape[1], source_lengths[0]) and (
+        shape[1] != source_lengths[0]
+    ):
+        raise ValueError(
+            "The step function `step_fn` must return alignments over the "
+            f"same source length at every step: got shape {shape} after "
+            f"{source_lengths[0]} source positions."
+        )
 
 
 def _initial_beams(batch_size, beam_width, max_length, pad_token):
