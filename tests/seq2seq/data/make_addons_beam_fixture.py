@@ -10,6 +10,11 @@ so it needs the old stack, in its own virtual environment:
         "tensorflow-addons==0.23.*" numpy
     /tmp/addons/bin/python tests/seq2seq/data/make_addons_beam_fixture.py
 
+(Addons' compiled `gather_tree` op may fail to load against
+TensorFlow 2.15.1, with a warning; Addons then uses its Python
+`gather_tree`, which computes the same thing. Running the script twice
+gives identical arrays.)
+
 It must not import keras_gated nor `tests.*` (Keras 2 there), and it
 imports TensorFlow and Addons inside `main()` only, so that `pytest
 --doctest-modules` can import this module with Keras 3.
