@@ -361,3 +361,117 @@ def test_an_all_false_memory_mask_is_documented_not_an_error(mechanism):
     )
     np.testing.assert_array_equal(np.asarray(context)[1], 0.0)
     np.testing.assert_array_equal(np.asarray(weights)[1], 0.0)
+
+
+# --- Decoding: step functions, states and start tokens (issue 11, item 3) --
+# Greedy and beam search: a step function whose logits, state or
+# alignments do not match what it received, a state that is not batch
+# first, and start tokens that are not non-negative integers.
+
+
+def _logits(tokens):
+    return 3.0 * keras.ops.one_hot(tokens, VOCABULARY)
+
+
+def _alignments(tokens, shape):
+    return keras.ops.ones(shape) / shape[1]
+
+
+def _greedy_with(step_fn=_step_fn, **kwargs):
+    arguments = {"start_tokens": 1, "end_token": 2, "max_length": 3}
+    return kg.greedy_decode(step_fn, **{**arguments, **kwargs})
+
+
+def _beam_with(step_fn=_step_fn, **kwargs):
+    arguments = {"start_tokens": 1, "end_token": 2, "max_length": 3}
+    arguments["beam_width"] = 2
+    return kg.beam_search_decode(step_fn, **{**arguments, **kwargs})
+
+
+def _decoding_rows():
+    rows = []
+
+    def row(name, thunk, match):
+        rows.append(pytest.param(thunk, match, id=name))
+
+    state = _zeros(2, 3)
+    # beam_search_decode repeats the state: 2 examples x 2 beams = 4 rows.
+    for decode, rows_seen in ((_greedy_with, 2), (_beam_with, 4)):
+        name = decode.__name__.strip("_").replace("_with", "")
+        row(
+            f"{name}-logits-of-another-batch",
+            lambda d=decode: d(
+                step_fn=lambda t, s: (keras.ops.zeros((1, VOCABULARY)), s),
+                state=state,
+            ),
+            rf"`step_fn`.*{rows_seen} rows, got shape \(1, {VOCABULARY}\)",
+        )
+        row(
+            f"{name}-state-whose-shape-changed",
+            lambda d=decode: d(
+                step_fn=lambda t, s: (_logits(t), s[:, :1]), state=state
+            ),
+            rf"`step_fn`.*leaf 0.*\({rows_seen}, 3\).*\({rows_seen}, 1\)",
+        )
+        row(
+            f"{name}-state-whose-structure-changed",
+            lambda d=decode: d(
+                step_fn=lambda t, s: (_logits(t), [s, s]), state=state
+            ),
+            r"`step_fn`.*structure",
+        )
+        row(
+            f"{name}-state-with-a-scalar-first-leaf",
+            lambda d=decode: d(state=(np.float32(0.0), state)),
+            r"`state`.*scalar \(shape \(\)\) as leaf 0",
+        )
+        row(
+            f"{name}-state-leaves-of-two-batches",
+            lambda d=decode: d(state=(state, _zeros(3, 3))),
+            r"`state`.*same batch size.*\(2, 3\).*\(3, 3\)",
+        )
+        row(
+            f"{name}-negative-start_tokens",
+            lambda d=decode: d(start_tokens=-1),
+            r"`start_tokens`.*non-negative.*-1",
+        )
+        row(
+            f"{name}-negative-start_tokens-in-a-vector",
+            lambda d=decode: d(start_tokens=[1, -1], state=state),
+            r"`start_tokens`.*non-negative.*\[1, -1\]",
+        )
+        row(
+            f"{name}-float-start_tokens",
+            lambda d=decode: d(start_tokens=np.array([1.0, 2.7], "float32")),
+            r"`start_tokens`.*integer token ids.*float32",
+        )
+        row(
+            f"{name}-string-start_tokens",
+            lambda d=decode: d(start_tokens=["a", "b"]),
+            r"`start_tokens`.*integer token ids.*\['a', 'b'\]",
+        )
+    row(
+        "beam-alignments-of-rank-3",
+        lambda: _beam_with(
+            step_fn=lambda t, s: (_logits(t), s, keras.ops.ones((4, 6, 1))),
+            state=state,
+            coverage_penalty=0.5,
+        ),
+        r"`step_fn`.*alignments.*4 rows, got shape \(4, 6, 1\)",
+    )
+    row(
+        "beam-alignments-not-repeated-over-the-beams",
+        lambda: _beam_with(
+            step_fn=lambda t, s: (_logits(t), s, _alignments(t, (2, 6))),
+            state=state,
+            coverage_penalty=0.5,
+        ),
+        r"`step_fn`.*alignments.*4 rows, got shape \(2, 6\)",
+    )
+    return rows
+
+
+@pytest.mark.parametrize("thunk, match", _decoding_rows())
+def test_bad_decoding_input_is_a_clear_value_error(thunk, match):
+    with pytest.raises(ValueError, match=match):
+        thunk()

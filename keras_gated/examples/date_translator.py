@@ -227,9 +227,10 @@ class DateTranslator:
         - `translate_ids(source)`: int32 source ids `(batch, source_len)`,
           0 for padding, to the same dict without `"translations"`.
 
-        Both decode with beam search of `beam_width` (`1` is greedy), in the
-        graph: load with `tf.saved_model.load(path)`, no keras_gated
-        needed. Characters outside the source alphabet read as `<unk>`.
+        Both decode with beam search of `beam_width` (`1` is greedy with
+        the default `length_penalty=0`), in the graph: load with
+        `tf.saved_model.load(path)`, no keras_gated needed. Characters
+        outside the source alphabet read as `<unk>`.
         """
         import tensorflow as tf
 

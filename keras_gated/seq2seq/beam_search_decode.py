@@ -33,28 +33,56 @@ def beam_search_decode(
 
     Each step extends every live beam by every token, scores the
     candidates and keeps the `beam_width` best of each example (Wu et al.
-    2016):
+    2016), with the rules of TensorFlow Addons' `BeamSearchDecoder`
+    (0.23), which the tests check against Addons itself:
 
     ```
     log P(y)  = Σ_t log p(y_t | y_<t)
-    score(y)  = log P(y) / lp(y) + cp(y)
-    lp(y)     = ((5 + |y|) / 6) ** length_penalty
+    lp(n)     = (5 + n) ** length_penalty / 6 ** length_penalty
     cp(y)     = coverage_penalty · Σ_i log(min(Σ_t α_ti, 1))
+
+    a live beam extended by a token at this step:
+        score = log P(y) / lp(n)       n = its length after the token,
+                                       or before it for the end token
+    a beam finished at an earlier step (extended by `pad_token`, free):
+        score = log P(y) / lp(n) + cp(y)    n counts its end token
     ```
 
-    where `|y|` counts the tokens up to and including the end token and
-    `α_t` are the alignments of step `t`. In `cp` the source positions
-    with zero total attention are left out (as TensorFlow Addons did), so
-    masked memory positions, which get exactly zero weight, cost nothing.
+    `α_t` are the alignments of step `t`; a finished beam's coverage stops
+    growing when it ends. In `cp` the source positions with zero total
+    attention are left out (as Addons did), so masked memory positions,
+    which get exactly zero weight, cost nothing. Two consequences of these
+    rules, both as in Addons:
+
+    - The end token is scored with the length before it, so a sequence is
+      scored with `lp(n - 1)` at the step it ends, and with `lp(n)` from
+      the next step on; live beams are ranked without the coverage
+      penalty, finished ones with it. A beam's final score is the one of
+      the last step of the search, so it depends on whether the search
+      ran on (for other beams or other examples of the batch) after it
+      ended.
+    - With `length_penalty > 0`, `beam_width=1` is not greedy decoding:
+      the end token and the other tokens are divided by different
+      penalties, so the best-scored token need not be the most likely
+      one. With `length_penalty=0` it is exactly `greedy_decode`.
+
+    Beam `0` alone holds a hypothesis at the start; the others start
+    finished at `-inf`, so the first step expands beam `0` only. When fewer
+    than `beam_width` hypotheses exist (a vocabulary smaller than the
+    beam), the extra beams report a score of `-inf`, length 0 and only
+    `pad_token` (Addons reports `-inf` there too).
 
     A finished beam (one that emitted `end_token`) stays finished: its only
-    continuation is `pad_token`, at no cost, so its length, coverage and
-    score are frozen while it competes with the live beams. The search
-    stops when all beams have finished, or after `max_length` steps. The
-    final sequences are recovered by following the parent ids back from
-    the last step (the "gather tree", in `keras.ops`), so the whole search
-    runs eagerly, under `tf.function`, `tf.function(jit_compile=True)`, and
-    in a SavedModel (see `keras.export.ExportArchive`).
+    continuation is `pad_token`, at no cost, so its log-probability and
+    length are frozen while it competes with the live beams. The search
+    stops when all beams of all examples have finished, or after
+    `max_length` steps. The results always have `max_length` columns
+    (Addons returns as many as the steps taken): after its end token, a
+    sequence holds `pad_token`. The final sequences are recovered by
+    following the parent ids back from the last step (the "gather tree",
+    in `keras.ops`), so the whole search runs eagerly, under
+    `tf.function`, `tf.function(jit_compile=True)`, and in a SavedModel
+    (see `keras.export.ExportArchive`).
 
     Args:
         step_fn: The step function above.
@@ -63,7 +91,7 @@ def beam_search_decode(
         end_token: int, the token id that ends a sequence.
         max_length: Positive int, the largest number of tokens generated.
         beam_width: Positive int, the number of beams kept per example.
-            `beam_width=1` is greedy decoding.
+            `beam_width=1` is greedy decoding when `length_penalty=0`.
         state: The initial state, batch first (not yet repeated over the
             beams). Default: `None` (`step_fn` then receives and returns
             `None`).
@@ -82,6 +110,8 @@ def beam_search_decode(
         `(batch,)` and the float32 scores `(batch,)` above; with
         `return_all_beams=True`, `(batch, beam_width, max_length)`,
         `(batch, beam_width)` and `(batch, beam_width)`, sorted by score.
+        The lengths count the end token; a sequence that never ended has
+        length `max_length`.
 
     Example:
 
@@ -125,6 +155,9 @@ def beam_search_decode(
         """`(batch * beam, ...)` -> `(batch, beam, ...)`."""
         return ops.reshape(x, (batch_size, beam_width, *ops.shape(x)[1:]))
 
+    # The source length of the first alignments, which the others must keep.
+    source_lengths = []
+
     def body(t, tokens, state, beams):
         log_probs, state, alignments = _decoding.call_step(
             step_fn, tokens, state, end_token, pad_token
@@ -136,6 +169,7 @@ def beam_search_decode(
                 "alignments: return `(logits, state, alignments)`."
             )
         if coverage_penalty:
+            _check_alignments(alignments, tokens.shape[0], source_lengths)
             alignments = beam_major(ops.cast(alignments, "float32"))
         else:
             alignments = None
@@ -177,28 +211,54 @@ def beam_search_decode(
         cond, body, loop_vars, maximum_iterations=max_length
     )
     sequences = _gather_tree(beams["token_ids"], beams["parent_ids"])
-    result = _decoding.DecodeResult(
-        sequences, beams["lengths"], beams["scores"]
-    )
+    # A beam that holds no hypothesis (fewer than `beam_width` exist):
+    # score -inf, length 0, only pad tokens.
+    empty = beams["scores"] == -float("inf")
+    sequences = ops.where(empty[..., None], pad_token, sequences)
+    lengths = ops.where(empty, 0, beams["lengths"])
+    result = _decoding.DecodeResult(sequences, lengths, beams["scores"])
     if return_all_beams:
         return result
     return _decoding.DecodeResult(*(x[:, 0] for x in result))
 
 
+def _check_alignments(alignments, rows, source_lengths):
+    """The alignments must be `(rows, source_len)`, one source length."""
+    shape = tuple(alignments.shape)
+    if len(shape) != 2 or None not in (rows, shape[0]) and shape[0] != rows:
+        raise ValueError(
+            "The step function `step_fn` must return alignments of shape "
+            f"`(batch * beam_width, source_len)`, i.e. {rows} rows, got "
+            f"shape {shape}."
+        )
+    if not source_lengths:
+        source_lengths.append(shape[1])
+    elif None not in (shape[1], source_lengths[0]) and (
+        shape[1] != source_lengths[0]
+    ):
+        raise ValueError(
+            "The step function `step_fn` must return alignments over the "
+            f"same source length at every step: got shape {shape} after "
+            f"{source_lengths[0]} source positions."
+        )
+
+
 def _initial_beams(batch_size, beam_width, max_length, pad_token):
     """The search's bookkeeping, `(batch, beam, ...)` tensors by name.
 
-    Only beam 0 is alive at first (the others are copies of it): the others
-    start at log-probability `NEVER`, so the first step expands beam 0 only.
+    As in Addons, only beam 0 holds a hypothesis at first: beams 1 to
+    `beam_width - 1` start finished, at log-probability `-inf`, so the first
+    step expands beam 0 only.
     """
     shape = (batch_size, beam_width)
     first = ops.convert_to_tensor(
-        [0.0] + [_decoding.NEVER] * (beam_width - 1), dtype="float32"
+        [0.0] + [-float("inf")] * (beam_width - 1), dtype="float32"
     )
     return {
         "log_probs": ops.zeros(shape, "float32") + first,
         "scores": ops.zeros(shape, "float32") + first,
-        "finished": ops.zeros(shape, "bool"),
+        "finished": ops.zeros(shape, "bool")
+        | (ops.arange(beam_width) > 0)[None, :],
         "lengths": ops.zeros(shape, "int32"),
         # `(batch, beam, 1)` until the first alignments broadcast it.
         "coverage": ops.zeros((*shape, 1), "float32"),
@@ -230,33 +290,46 @@ def _beam_step(
     batch_size, beam_width, vocabulary_size = ops.shape(log_probs)
     finished = beams["finished"]
     done = ops.expand_dims(finished, -1)
+    vocabulary = ops.arange(vocabulary_size)
     # A finished beam may only continue with the pad token, at no cost.
-    pad_only = ops.where(
-        ops.arange(vocabulary_size) == pad_token, 0.0, _decoding.NEVER
-    )
+    pad_only = ops.where(vocabulary == pad_token, 0.0, -float("inf"))
     log_probs = ops.where(done, pad_only, log_probs)
     total = ops.expand_dims(beams["log_probs"], -1) + log_probs
-    lengths = beams["lengths"] + ops.cast(ops.logical_not(finished), "int32")
-    scores = total / ops.expand_dims(_length_penalty(lengths, length_penalty), -1)
+    # Addons' lengths: a live beam grows by one token, except with the end
+    # token (scored with the length before it); a finished beam keeps its
+    # length (which counts its end token).
+    grows = ops.logical_and(
+        ops.logical_not(done), ops.expand_dims(vocabulary != end_token, 0)
+    )
+    candidate_lengths = ops.expand_dims(beams["lengths"], -1) + ops.cast(
+        grows, "int32"
+    )
+    scores = total / _length_penalty(candidate_lengths, length_penalty)
     coverage = beams["coverage"]
     if alignments is not None:
         coverage = coverage + ops.where(done, 0.0, alignments)
-        scores = scores + ops.expand_dims(
-            _coverage_penalty(coverage, coverage_penalty), -1
+        # Addons: only the beams finished before this step pay it.
+        penalty = ops.where(
+            finished, _coverage_penalty(coverage, coverage_penalty), 0.0
         )
+        scores = scores + ops.expand_dims(penalty, -1)
 
     flat = (batch_size, beam_width * vocabulary_size)
     top_scores, top = ops.top_k(ops.reshape(scores, flat), k=beam_width)
     top = ops.cast(top, "int32")
     parents = top // vocabulary_size
     tokens = top % vocabulary_size
+    parent_finished = _gather_beams(finished, parents)
+    # Only a pick at -inf (no hypothesis left) can extend a finished beam
+    # with another token than the pad token.
+    tokens = ops.where(parent_finished, pad_token, tokens)
+    no_hypothesis = top_scores == -float("inf")
     new_beams = {
         "log_probs": ops.take_along_axis(ops.reshape(total, flat), top, 1),
         "scores": top_scores,
-        "finished": ops.logical_or(
-            _gather_beams(finished, parents), tokens == end_token
-        ),
-        "lengths": _gather_beams(lengths, parents),
+        "finished": parent_finished | (tokens == end_token) | no_hypothesis,
+        "lengths": _gather_beams(beams["lengths"], parents)
+        + ops.cast(ops.logical_not(parent_finished), "int32"),
         "coverage": (
             _gather_beams(coverage, parents)
             if alignments is not None
@@ -273,10 +346,12 @@ def _beam_step(
 
 
 def _length_penalty(lengths, alpha):
-    """GNMT's `((5 + length) / 6) ** alpha`, float32."""
+    """GNMT's `(5 + length) ** alpha / 6 ** alpha` (Addons' form), float32."""
     if not alpha:
         return ops.ones_like(lengths, dtype="float32")
-    return ops.power((5.0 + ops.cast(lengths, "float32")) / 6.0, alpha)
+    return ops.power(5.0 + ops.cast(lengths, "float32"), alpha) / ops.power(
+        ops.convert_to_tensor(6.0, "float32"), alpha
+    )
 
 
 def _coverage_penalty(coverage, beta):

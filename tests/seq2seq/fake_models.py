@@ -120,42 +120,59 @@ def reference_beam_search(
     alignments=None,
     pad=None,
 ):
-    """Plain-Python beam search, GNMT scores, for one example.
+    """Plain-Python beam search, Addons' GNMT scores, for one example.
 
     `log_probs(prefix)` gives the next-token log-probabilities after
     `prefix` (start token included), `alignments(prefix)` the attention of
     that step. Returns `[(tokens, length, score)]`, best first.
+
+    The scores follow TensorFlow Addons' `BeamSearchDecoder` (the fixture
+    of `test_addons_beam_search.py` checks the decoder against Addons
+    itself): at each step a candidate that extends a live beam scores
+    `log P / lp(n)`, with `n` its length before an end token it emits now,
+    and no coverage penalty; a beam finished at an earlier step scores
+    `log P / lp(n) + β · cp`, with `n` counting its end token. Each beam
+    keeps the score of the last step.
     """
     pad = end if pad is None else pad
 
-    def score(beam):
-        _, log_p, _, length, coverage = beam
-        penalty = ((5 + length) / 6) ** alpha
-        covered = coverage[coverage > 0] if coverage is not None else []
-        return log_p / penalty + beta * np.sum(np.log(np.minimum(covered, 1)))
+    def lp(length):
+        return (5 + length) ** alpha / 6**alpha
 
-    # (prefix, log P, finished, length, coverage)
-    beams = [([start], 0.0, False, 0, None if alignments is None else 0.0)]
+    def cp(coverage):
+        covered = coverage[coverage > 0]
+        return beta * np.sum(np.log(np.minimum(covered, 1)))
+
+    # (prefix, log P, finished, length, coverage, score of this step)
+    beams = [([start], 0.0, False, 0, None if alignments is None else 0.0, 0.0)]
     for _ in range(max_length):
         candidates = []
-        for prefix, log_p, finished, length, coverage in beams:
+        for prefix, log_p, finished, length, coverage, _ in beams:
             if finished:
-                candidates.append((prefix + [pad], log_p, True, length, coverage))
+                score = log_p / lp(length)
+                if alignments is not None:
+                    score += cp(coverage)
+                candidates.append(
+                    (prefix + [pad], log_p, True, length, coverage, score)
+                )
                 continue
             step = log_probs(prefix)
             if alignments is not None:
                 coverage = coverage + alignments(prefix)
             for token, token_log_p in enumerate(step):
+                total = log_p + token_log_p
+                scored_length = length + (token != end)
                 candidates.append(
                     (
                         prefix + [token],
-                        log_p + token_log_p,
+                        total,
                         token == end,
                         length + 1,
                         coverage,
+                        total / lp(scored_length),
                     )
                 )
-        candidates.sort(key=score, reverse=True)
+        candidates.sort(key=lambda beam: beam[5], reverse=True)
         beams = candidates[:beam_width]
         if all(beam[2] for beam in beams):
             break
@@ -163,7 +180,7 @@ def reference_beam_search(
         (
             beam[0][1:] + [pad] * (max_length + 1 - len(beam[0])),
             beam[3],
-            score(beam),
+            beam[5],
         )
         for beam in beams
     ]

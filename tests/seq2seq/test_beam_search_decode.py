@@ -47,17 +47,36 @@ def test_finds_the_word_greedy_misses():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_beam_width_1_is_greedy(seed):
+    # Without a length penalty only: see the next test.
     model = PrefixModel(VOCABULARY_SIZE, BATCH, seed=seed)
     greedy = kg.greedy_decode(
         model.step_fn, [0, 1, 2], END_ID, 6, state=model.initial_state()
     )
-    for alpha in (0.0, 0.8):
-        beam = _decode(model, beam_width=1, return_all_beams=False,
-                       length_penalty=alpha)
-        np.testing.assert_array_equal(beam.sequences, greedy.sequences)
-        np.testing.assert_array_equal(beam.lengths, greedy.lengths)
     beam = _decode(model, beam_width=1, return_all_beams=False)
+    np.testing.assert_array_equal(beam.sequences, greedy.sequences)
+    np.testing.assert_array_equal(beam.lengths, greedy.lengths)
     np.testing.assert_allclose(beam.scores, greedy.scores, atol=1e-5)
+
+
+def test_beam_width_1_is_not_greedy_with_a_length_penalty():
+    # As in Addons, a candidate that emits the end token is scored with the
+    # length before it, the others with the length after them: with
+    # alpha > 0 the two are divided by different penalties, so the best
+    # score is not always the most likely token. Here greedy ends at once
+    # (0.52), while beam_width=1 with alpha=1 compares
+    # log(0.52) / (5/6) = -0.785 with log(0.48) / (6/6) = -0.734.
+    step = bigram_step({"^": {".": 0.52, "a": 0.48}, "a": {".": 1.0}})
+    greedy = kg.greedy_decode(step, START, END, 4)
+    assert spell(greedy.sequences[0]) == ""
+    beam = kg.beam_search_decode(
+        step, START, END, 4, beam_width=1, length_penalty=1.0
+    )
+    assert spell(beam.sequences[0]) == "a"
+    assert np.asarray(beam.lengths).tolist() == [2]
+    # "a." is scored with the length before its end token, 1.
+    np.testing.assert_allclose(beam.scores, [np.log(0.48)], atol=1e-5)
+    alpha_0 = kg.beam_search_decode(step, START, END, 4, beam_width=1)
+    np.testing.assert_array_equal(alpha_0.sequences, greedy.sequences)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
@@ -149,17 +168,40 @@ def test_gather_tree_follows_the_parents_back():
 
 
 def test_the_length_penalty_favours_longer_sequences():
-    # "." at once (0.6), or "a." (0.4 x 1).
-    step = bigram_step({"^": {".": 0.6, "a": 0.4}, "a": {".": 1.0}})
+    # "." at once (0.6), or "ab." (0.4 x 1 x 1).
+    step = bigram_step(
+        {"^": {".": 0.6, "a": 0.4}, "a": {"b": 1.0}, "b": {".": 1.0}}
+    )
     short = kg.beam_search_decode(step, START, END, 4, beam_width=2)
     assert spell(short.sequences[0]) == ""
     assert np.asarray(short.lengths).tolist() == [1]
     longer = kg.beam_search_decode(
-        step, START, END, 4, beam_width=2, length_penalty=5.0
+        step, START, END, 4, beam_width=2, length_penalty=5.0,
+        return_all_beams=True,
     )
-    assert spell(longer.sequences[0]) == "a"
+    assert [spell(s) for s in longer.sequences[0]] == ["ab", ""]
+    assert np.asarray(longer.lengths).tolist() == [[3, 1]]
+    # "ab." ended at the last step: scored with its length before the end
+    # token, 2. "." ended earlier: with its length, end token included, 1.
     np.testing.assert_allclose(
-        longer.scores, [np.log(0.4) / (7 / 6) ** 5], atol=1e-5
+        longer.scores[0],
+        [np.log(0.4) / (7 / 6) ** 5, np.log(0.6) / (6 / 6) ** 5],
+        atol=1e-5,
+    )
+
+
+def test_a_word_of_one_letter_and_an_end_is_scored_as_in_addons():
+    # Addons scores "a." at the step it ends with the length before its end
+    # token (1, so 6/6 with alpha=1), not 2: -0.916 rather than -0.785.
+    step = bigram_step({"^": {"a": 0.4, "b": 0.35, ".": 0.25}, "a": {".": 1.0},
+                        "b": {".": 1.0}})
+    result = kg.beam_search_decode(
+        step, START, END, 4, beam_width=2, length_penalty=1.0,
+        return_all_beams=True,
+    )
+    assert [spell(s) for s in result.sequences[0]] == ["a", "b"]
+    np.testing.assert_allclose(
+        result.scores[0], [np.log(0.4), np.log(0.35)], atol=1e-5
     )
 
 
@@ -212,6 +254,25 @@ def test_finished_beams_stay_finished_with_frozen_scores():
     # A sequence that never ended has length max_length.
     assert "aaaaaa" in [spell(s) for s in result.sequences[0]]
     assert 6 in np.asarray(result.lengths)[0].tolist()
+
+
+def test_a_beam_without_a_hypothesis_scores_minus_infinity():
+    # Three tokens, four beams, one step: only three hypotheses exist. As
+    # in Addons, the fourth beam reports -inf (never an internal sentinel),
+    # with length 0 and only pad tokens.
+    table = ops.convert_to_tensor(
+        np.log([[0.1, 0.6, 0.3], [0.2, 0.2, 0.6], [0.2, 0.2, 0.6]]), "float32"
+    )
+    result = kg.beam_search_decode(
+        lambda tokens, state: (ops.take(table, tokens, axis=0), state),
+        start_tokens=[0], end_token=2, max_length=1, beam_width=4,
+        pad_token=0, return_all_beams=True,
+    )
+    scores = np.asarray(result.scores)[0]
+    np.testing.assert_allclose(scores[:3], np.log([0.6, 0.3, 0.1]), atol=1e-6)
+    assert scores[3] == -np.inf
+    assert np.asarray(result.lengths).tolist() == [[1, 1, 1, 0]]
+    assert np.asarray(result.sequences).tolist() == [[[1], [2], [0], [0]]]
 
 
 def test_an_end_token_at_the_first_step():
