@@ -56,7 +56,9 @@ class LNLSTMCell(GatedCell):
       by all time steps and all four gates; they apply only in training.
 
     Args:
-        units: Positive integer, dimensionality of the output space.
+        units: Integer of at least 2, dimensionality of the output space.
+            One unit is refused: `LN(c_t)` over a single value is always
+            `β`, so `h_t` would never see the cell state.
         activation: Activation of the candidate `g` and of the output
             (`tanh` above). Default: `"tanh"`.
         recurrent_activation: Activation of the gates `i, f, o` (`σ`
@@ -161,6 +163,14 @@ class LNLSTMCell(GatedCell):
             norm_epsilon=norm_epsilon,
             **kwargs,
         )
+        if self.units == 1:
+            raise ValueError(
+                "Received an invalid value for argument `units`, expected an "
+                "integer of at least 2 for `LNLSTMCell`, got 1. Layer norm "
+                "over one value always returns its offset `β`, so "
+                "`LN(c_t) = β` and `h_t = σ(o_t) ⊙ tanh(β)` would never see "
+                "the cell state: the layer would have no memory."
+            )
         self.unit_forget_bias = unit_forget_bias
         self.carry_normalized_cell = carry_normalized_cell
         self.state_size = [self.units, self.units]
