@@ -197,6 +197,23 @@ def mask(name, value, expected, description):
     return shape_of(name, value, expected, description)
 
 
+def no_strings(name, value):
+    """Raises if `value` is an array, tensor or nested list of strings."""
+    if value is None:
+        return
+    if isinstance(value, (list, tuple)):
+        try:
+            value = np.asarray(value)
+        except ValueError:
+            return  # Ragged: `mask` explains it.
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and _is_string_dtype(dtype):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"boolean mask; got a mask of strings, of dtype {dtype}."
+        )
+
+
 def _is_string_dtype(dtype):
     kind = getattr(dtype, "kind", None)
     if kind is not None:  # NumPy

@@ -83,6 +83,12 @@ class AttentionMechanism(keras.layers.Layer):
             constraint=self.kernel_constraint,
         )
 
+    def __call__(self, *args, **kwargs):
+        # Before Keras converts the arguments: on JAX a string array
+        # would otherwise fail in that conversion, naming no argument.
+        _checks.no_strings("memory_mask", kwargs.get("memory_mask"))
+        return super().__call__(*args, **kwargs)
+
     def call(self, query, memory, keys=None, memory_mask=None):
         check_memory_shape(memory.shape, getattr(self, "memory_dim", None))
         memory_mask = check_memory_mask(memory_mask, memory)

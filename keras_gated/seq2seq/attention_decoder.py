@@ -165,6 +165,12 @@ class AttentionDecoder(keras.layers.Layer):
                 (sequences_shape[0], sequences_shape[-1]), memory_shape
             )
 
+    def __call__(self, *args, **kwargs):
+        # Before Keras converts the arguments: on JAX a string array
+        # would otherwise fail in that conversion, naming no argument.
+        _checks.no_strings("memory_mask", kwargs.get("memory_mask"))
+        return super().__call__(*args, **kwargs)
+
     def call(
         self,
         sequences,

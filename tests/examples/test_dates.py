@@ -123,3 +123,15 @@ def test_main_writes_a_json_report_with_the_machine(tmp_path):
     assert written["machine"]["cpu"] == machine.cpu_model()
     assert written["machine"]["keras"] == keras.__version__
     assert written["machine"]["backend"] == keras.backend.backend()
+
+
+def test_a_default_demo_run_clears_the_accuracy_floor(tmp_path):
+    # The live run with the default flags (about a minute on 2 cores). Its
+    # exact figures and times depend on the CPU, so only a floor is
+    # checked here; the README quotes the committed docs/demo/report.json
+    # (tests/test_readme.py).
+    report = dates.main(["--output-dir", str(tmp_path)])
+    assert report["greedy_exact_match"] >= 0.95
+    assert report["beam_exact_match"] >= 0.95
+    written = json.loads(report["json_report"].read_text())
+    assert written["flags"]["train_size"] == 8000
