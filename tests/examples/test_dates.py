@@ -86,10 +86,9 @@ def test_refuses_an_output_dir_that_cannot_be_written(tmp_path, capsys):
     # A folder under a plain file cannot be made, even by root.
     blocker = tmp_path / "a_file"
     blocker.write_text("")
-    err = _usage_error(["--output-dir", str(blocker / "out")], capsys)
-    assert f"error: --output-dir {str(blocker / 'out')!r} cannot be written" in (
-        err
-    )
+    target = str(blocker / "out")
+    err = _usage_error(["--output-dir", target], capsys)
+    assert f"error: --output-dir {target!r} cannot be written" in err
 
 
 def test_a_missing_matplotlib_stops_the_demo_before_training(
@@ -98,7 +97,9 @@ def test_a_missing_matplotlib_stops_the_demo_before_training(
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     trained = []
-    monkeypatch.setattr(DateTranslator, "fit", lambda *a, **k: trained.append(1))
+    monkeypatch.setattr(
+        DateTranslator, "fit", lambda *a, **k: trained.append(1)
+    )
     with pytest.raises(SystemExit):
         dates.main([*TINY, "--output-dir", str(tmp_path / "demo")])
     captured = capsys.readouterr()
