@@ -41,6 +41,15 @@ def test_main_trains_evaluates_and_writes_everything(tmp_path, capsys):
     assert 0.0 <= report["beam_exact_match"] <= 1.0
     assert "Held-out exact match (8 unseen dates)" in printed
 
+    written = json.loads(report["json_report"].read_text())
+    assert written["greedy_exact_match"] == report["greedy_exact_match"]
+    assert written["beam_exact_match"] == report["beam_exact_match"]
+    assert 0 < written["train_seconds"] <= written["total_seconds"]
+    assert written["flags"]["train_size"] == 64
+    assert written["machine"]["cpu"] == machine.cpu_model()
+    assert written["machine"]["keras"] == keras.__version__
+    assert written["machine"]["backend"] == keras.backend.backend()
+
     assert report["heatmap"] == out / "attention.png"
     assert report["heatmap"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -112,18 +121,6 @@ def test_a_missing_matplotlib_stops_the_demo_before_training(
 def test_gitignore_lists_the_default_output_folder():
     gitignore = (ROOT / ".gitignore").read_text().splitlines()
     assert f"/{dates.parse_args([]).output_dir}/" in gitignore
-
-
-def test_main_writes_a_json_report_with_the_machine(tmp_path):
-    report = dates.main([*TINY, "--output-dir", str(tmp_path)])
-    written = json.loads(report["json_report"].read_text())
-    assert written["greedy_exact_match"] == report["greedy_exact_match"]
-    assert written["beam_exact_match"] == report["beam_exact_match"]
-    assert 0 < written["train_seconds"] <= written["total_seconds"]
-    assert written["flags"]["train_size"] == 64
-    assert written["machine"]["cpu"] == machine.cpu_model()
-    assert written["machine"]["keras"] == keras.__version__
-    assert written["machine"]["backend"] == keras.backend.backend()
 
 
 def test_a_default_demo_run_clears_the_accuracy_floor(tmp_path):
