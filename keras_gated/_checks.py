@@ -7,6 +7,8 @@ time instead of deep inside a backend.
 
 import numbers
 
+import numpy as np
+
 
 def positive_int(name, value):
     """Returns `value` as an `int`, or raises if it is not a positive int."""
@@ -138,3 +140,82 @@ def states(name, values, state_size, layout):
             f"{len(state_size)} state(s) {layout} of shapes {sizes}; got "
             f"{len(values)} of shapes {shapes}."
         )
+
+
+def same_batch(name, values, batch, description):
+    """Raises unless every tensor in `values` has `batch` rows.
+
+    Checked only where both the expected batch size and the value's are
+    known statically (when tracing, either may be `None`). `description`
+    says where `batch` comes from, e.g. "the batch of the inputs".
+    """
+    if batch is None:
+        return
+    values = list(values) if isinstance(values, (list, tuple)) else [values]
+    shapes = [tuple(getattr(v, "shape", ())) for v in values]
+    if any(shape and shape[0] not in (None, batch) for shape in shapes):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"batch of {batch} ({description}); got shapes {shapes}."
+        )
+
+
+def mask(name, value, expected, description):
+    """Returns `value` as a mask of shape `expected`, or raises.
+
+    A nested list or tuple of Python bools or ints (e.g.
+    `[[True, False]]`) is accepted and converted to a boolean NumPy
+    array; a one-element list holding a tensor (how Keras passes the mask
+    of one input) is unwrapped. String masks are refused by name, rather
+    than failing in a backend's cast. The shape is then checked as by
+    `shape_of`.
+    """
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1 and hasattr(value[0], "shape"):
+            value = value[0]
+        else:
+            try:
+                array = np.asarray(value)
+            except ValueError:
+                array = np.asarray(None, dtype=object)
+            if array.dtype.kind not in "biufUS":
+                raise ValueError(
+                    f"Received an invalid value for argument `{name}`, "
+                    f"expected a boolean mask of shape {tuple(expected)} "
+                    f"({description}): a tensor, a NumPy array or a "
+                    "rectangular nested list of bools; got a "
+                    f"{type(value).__name__} that is none of these."
+                )
+            value = array if array.dtype.kind in "US" else array.astype(bool)
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and _is_string_dtype(dtype):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"boolean mask ({description}); got a mask of strings, of "
+            f"dtype {dtype}."
+        )
+    return shape_of(name, value, expected, description)
+
+
+def no_strings(name, value):
+    """Raises if `value` is an array, tensor or nested list of strings."""
+    if value is None:
+        return
+    if isinstance(value, (list, tuple)):
+        try:
+            value = np.asarray(value)
+        except ValueError:
+            return  # Ragged: `mask` explains it.
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and _is_string_dtype(dtype):
+        raise ValueError(
+            f"Received an invalid value for argument `{name}`, expected a "
+            f"boolean mask; got a mask of strings, of dtype {dtype}."
+        )
+
+
+def _is_string_dtype(dtype):
+    kind = getattr(dtype, "kind", None)
+    if kind is not None:  # NumPy
+        return kind in "USO"
+    return "string" in str(dtype) or "str" == str(dtype)

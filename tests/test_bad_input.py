@@ -475,3 +475,138 @@ def _decoding_rows():
 def test_bad_decoding_input_is_a_clear_value_error(thunk, match):
     with pytest.raises(ValueError, match=match):
         thunk()
+
+
+# ---------------------------------------------------------------------------
+# Issue 11: layer norms that cannot see their input, wrong batches, Python
+# and string masks, a layer passed as a cell. Each row failed before (an
+# opaque backend error, a misleading "got shape ()", or no error at all).
+# ---------------------------------------------------------------------------
+
+
+def _issue_11_rows():
+    rows = []
+
+    def row(name, thunk, match):
+        rows.append(pytest.param(thunk, match, id=name))
+
+    # Layer norm over one value is always beta.
+    row("LNLSTMCell(1)", lambda: kg.LNLSTMCell(1), r"`units`.*got 1.*no memory")
+    row("LNLSTM(1)", lambda: kg.LNLSTM(1), r"`units`.*got 1.*no memory")
+    for units in (1, 4):
+        row(
+            f"SRU({units}, layer_norm=True)-on-1-feature",
+            lambda u=units: kg.SRU(u, layer_norm=True)(_zeros(2, 3, 1)),
+            r"`layer_norm=True` with inputs of 1 feature.*\(2, 1\)",
+        )
+    row(
+        "rnn-of-SRUCell(layer_norm=True)-on-1-feature",
+        lambda: keras.layers.RNN(kg.SRUCell(4, layer_norm=True))(
+            _zeros(2, 3, 1)
+        ),
+        r"`layer_norm=True` with inputs of 1 feature",
+    )
+
+    # initial_state of another batch than the inputs.
+    row(
+        "initial_state-of-another-batch-LNLSTM",
+        lambda: kg.LNLSTM(4)(
+            _zeros(2, 3, 5), initial_state=[_zeros(3, 4), _zeros(3, 4)]
+        ),
+        r"`initial_state`.*batch of 2.*\(3, 4\)",
+    )
+    for cls in (kg.LNGRU, kg.SRU):
+        count = 1 if cls is kg.LNGRU else 2
+        row(
+            f"initial_state-of-another-batch-{cls.__name__}",
+            lambda c=cls, n=count: c(4)(
+                _zeros(2, 3, 5), initial_state=[_zeros(3, 4)] * n
+            ),
+            r"`initial_state`.*batch of 2.*\(3, 4\)",
+        )
+    row(
+        "initial_state-of-another-batch-rnn-of-LNGRUCell",
+        lambda: keras.layers.RNN(kg.LNGRUCell(4))(
+            _zeros(2, 3, 5), initial_state=[_zeros(3, 4)]
+        ),
+        r"`states`.*batch of 2.*\(3, 4\)",
+    )
+    row(
+        "initial_state-of-another-batch-AttentionDecoder",
+        lambda: _decoder()(
+            _zeros(2, 3, 4),
+            memory=_zeros(2, 6, 7),
+            initial_state=[_zeros(3, 4)],
+        ),
+        r"`initial_state`.*batch of 2.*\(3, 4\)",
+    )
+    for mechanism in (kg.LuongAttention, kg.BahdanauAttention):
+        row(
+            f"query-of-another-batch-{mechanism.__name__}",
+            lambda m=mechanism: m()(_zeros(3, 7), _zeros(2, 6, 7)),
+            r"`query`.*batch of 2.*\(3, 7\)",
+        )
+
+    # Masks of strings, and lists that are not masks.
+    strings = np.array([["yes"] * 6] * 2)
+    row(
+        "string-memory_mask-LuongAttention",
+        lambda: kg.LuongAttention()(
+            _zeros(2, 7), _zeros(2, 6, 7), memory_mask=strings
+        ),
+        r"`memory_mask`.*mask of strings",
+    )
+    row(
+        "string-memory_mask-AttentionDecoder",
+        lambda: _decoder()(
+            _zeros(2, 3, 4), memory=_zeros(2, 6, 7), memory_mask=strings
+        ),
+        r"`memory_mask`.*mask of strings",
+    )
+    row(
+        "ragged-list-mask-LNGRU",
+        lambda: kg.LNGRU(4)(_zeros(2, 3, 5), mask=[[True] * 3, [True] * 2]),
+        r"`mask`.*rectangular nested list of bools",
+    )
+
+    # A layer where a cell belongs.
+    row(
+        "LSTM-layer-as-the-cell-of-AttentionDecoderCell",
+        lambda: kg.AttentionDecoderCell(keras.layers.LSTM(4)),
+        r"`cell`.*recurrent cell.*<LSTM.*layer\.cell",
+    )
+    return rows
+
+
+@pytest.mark.parametrize("thunk, match", _issue_11_rows())
+def test_issue_11_bad_input_is_a_clear_value_error(thunk, match):
+    with pytest.raises(ValueError, match=match):
+        thunk()
+
+
+def test_a_python_list_mask_is_the_array_mask():
+    rng = np.random.default_rng(0)
+    mask = [[True, True, False], [True, False, False]]
+    layer = kg.LNGRU(4, return_sequences=True)
+    x = rng.normal(size=(2, 3, 5)).astype("float32")
+    np.testing.assert_array_equal(
+        np.asarray(layer(x, mask=mask)),
+        np.asarray(layer(x, mask=np.array(mask))),
+    )
+    memory_mask = [[True] * 6, [True] * 3 + [False] * 3]
+    memory = rng.normal(size=(2, 6, 7)).astype("float32")
+    targets = rng.normal(size=(2, 3, 4)).astype("float32")
+    decoder = _decoder(return_sequences=True)
+    np.testing.assert_array_equal(
+        np.asarray(decoder(targets, memory=memory, memory_mask=memory_mask)),
+        np.asarray(
+            decoder(targets, memory=memory, memory_mask=np.array(memory_mask))
+        ),
+    )
+    attention = kg.LuongAttention()
+    query = rng.normal(size=(2, 7)).astype("float32")
+    for got, want in zip(
+        attention(query, memory, memory_mask=memory_mask),
+        attention(query, memory, memory_mask=np.array(memory_mask)),
+    ):
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))

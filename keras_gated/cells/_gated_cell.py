@@ -123,6 +123,9 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
 
     def call(self, inputs, states, training=False):
         _checks.states("states", states, self.state_size, self._state_layout)
+        _checks.same_batch(
+            "states", states, inputs.shape[0], "the batch of the inputs"
+        )
         projection = self.project(inputs, training=training)
         return self.step(projection, states, training=training)
 

@@ -54,9 +54,30 @@ class LNLSTMCell(GatedCell):
       (`recurrent_dropout`) multiplies `h_{t-1}` before `h_{t-1} U`. One
       mask of each kind is drawn per batch by `keras.layers.RNN` and shared
       by all time steps and all four gates; they apply only in training.
+    - **Sensitivity at initialization.** Over long sequences an LN-LSTM at
+      its default initialization amplifies small differences of its
+      inputs, where Keras' LSTM, `LNGRUCell` and `SRUCell` damp them: in
+      float64, nudging the first of 200 inputs by 1e-7 changed the output
+      at step 200 by 3e-7 to 3.6e-4 (3x to 3,600x, depending on the seed
+      and the input size, in both `carry_normalized_cell` modes; issue 11
+      measured 9,000x on its own setup), against below 1e-15 for the other
+      three (`benchmarks/ln_lstm_sensitivity.py`, 64 units, 32 and 64
+      features, 3 and 5 seeds). So a `mixed_float16` run drifts far from
+      its float32 twin over many steps although each step is as accurate
+      as Keras' `LSTMCell`'s (`tests/test_numerics.py`): this is the
+      model's dynamics, not a precision bug. Compare float16 and float32
+      runs step by step, or after training, not over long sequences at
+      initialization. We know of no initialization proven to make an
+      LN-LSTM less expansive; Gilboa et al. (2019, "Dynamical Isometry
+      and a Mean Field Theory of LSTMs and GRUs",
+      https://arxiv.org/abs/1901.08987) derive critical initializations
+      for LSTMs and GRUs without layer norm, not checked here for this
+      cell.
 
     Args:
-        units: Positive integer, dimensionality of the output space.
+        units: Integer of at least 2, dimensionality of the output space.
+            One unit is refused: `LN(c_t)` over a single value is always
+            `β`, so `h_t` would never see the cell state.
         activation: Activation of the candidate `g` and of the output
             (`tanh` above). Default: `"tanh"`.
         recurrent_activation: Activation of the gates `i, f, o` (`σ`
@@ -161,6 +182,14 @@ class LNLSTMCell(GatedCell):
             norm_epsilon=norm_epsilon,
             **kwargs,
         )
+        if self.units == 1:
+            raise ValueError(
+                "Received an invalid value for argument `units`, expected an "
+                "integer of at least 2 for `LNLSTMCell`, got 1. Layer norm "
+                "over one value always returns its offset `β`, so "
+                "`LN(c_t) = β` and `h_t = σ(o_t) ⊙ tanh(β)` would never see "
+                "the cell state: the layer would have no memory."
+            )
         self.unit_forget_bias = unit_forget_bias
         self.carry_normalized_cell = carry_normalized_cell
         self.state_size = [self.units, self.units]

@@ -101,7 +101,8 @@ class SRUCell(GatedCell):
             the gates. Default: 0.
         seed: Random seed for the dropout masks.
         layer_norm: Whether to layer-normalize `x_t` before the projection.
-            Default: `False`.
+            Refused (at build) on 1-feature inputs, where the norm of the
+            single feature is always `β`. Default: `False`.
         norm_gamma_initializer: Initializer for the layer-norm gain `γ`.
             Default: `"ones"`.
         norm_beta_initializer: Initializer for the layer-norm shift `β`.
@@ -194,6 +195,15 @@ class SRUCell(GatedCell):
 
     def build(self, input_shape):
         super().build(input_shape)
+        if self.layer_norm and self.input_dim == 1:
+            raise ValueError(
+                "Received `layer_norm=True` with inputs of 1 feature "
+                f"(input shape {tuple(input_shape)}). Layer norm over one "
+                "value always returns its offset `β`, so the cell's output "
+                "would not depend on its input at all (its gradient with "
+                "respect to the input would be exactly 0). Use "
+                "`layer_norm=False` for 1-feature inputs."
+            )
         units = self.units
         self.has_highway_projection = self.input_dim != units
         blocks = 4 if self.has_highway_projection else 3

@@ -7,7 +7,9 @@
   decoding, alignments, SavedModel export);
 - `keras_gated.examples.attention_plot`: attention heatmaps;
 - `keras_gated.examples.dates`: the demo command,
-  `python -m keras_gated.examples.dates`.
+  `python -m keras_gated.examples.dates`;
+- `keras_gated.examples.machine`: the CPU and versions a figure came from
+  (the demo's `report.json`, `benchmarks/rnn_speed.py`).
 
 Install the extras first: `pip install -e ".[examples]"` (matplotlib).
 """

@@ -7,25 +7,34 @@ generated locally (`date_data`), then:
 
 - prints the held-out exact match (dates never seen in training) with
   greedy decoding and with beam search, and a few translations;
-- writes `attention.png`, heatmaps of where the decoder looked;
 - saves the model to `date_translator.keras`;
+- writes `attention.png`, heatmaps of where the decoder looked;
 - exports a TensorFlow SavedModel to `saved_model/`, with a `translate`
   endpoint (strings in, ISO strings out, beam search in the graph) and a
   `translate_ids` endpoint (character ids in, token ids out); reloads it
   with `tf.saved_model.load` and translates new strings with it (on the
   TensorFlow backend; other backends skip this step and say so);
+- writes `report.json`: the exact matches, the times, the versions and
+  the CPU they were measured on (`keras_gated.examples.machine`);
 - prints where all of it went.
+
+Bad flags, an output folder that cannot be written and a missing
+matplotlib are reported before training starts, as argparse errors.
 
 Run `python -m keras_gated.examples.dates --help` for the flags.
 """
 
 import argparse
+import datetime
+import json
 import pathlib
+import tempfile
 import time
 
 import keras
 
 from keras_gated.examples import date_data
+from keras_gated.examples import machine
 from keras_gated.examples.attention_plot import attention_figure
 from keras_gated.examples.date_translator import DateTranslator
 from keras_gated.examples.date_translator import exact_match
@@ -80,14 +89,45 @@ def parse_args(argv=None):
                  "beam_width"):  # fmt: skip
         if getattr(args, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
+    if args.seed < 0:
+        # NumPy's generators and `keras.utils.set_random_seed` refuse it.
+        parser.error(f"--seed must be non-negative, got {args.seed}")
+    days = (date_data.LAST_DATE - date_data.FIRST_DATE).days + 1
+    if args.train_size + args.test_size > days:
+        parser.error(
+            f"--train-size {args.train_size} with --test-size "
+            f"{args.test_size}: at most {days} examples in all (one per day "
+            f"from {date_data.FIRST_DATE} to {date_data.LAST_DATE}, the "
+            "held-out dates being disjoint from the training dates)"
+        )
+    _check_writable(parser, args.output_dir)
+    try:
+        import matplotlib.figure  # noqa: F401
+    except ImportError:
+        parser.error(
+            "the demo draws its attention heatmaps with matplotlib, which "
+            'is not installed: pip install -e ".[examples]"'
+        )
     return args
+
+
+def _check_writable(parser, output_dir):
+    """Creates `output_dir`, or ends in an argparse error naming the flag."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_dir):
+            pass
+    except OSError as error:
+        parser.error(
+            f"--output-dir {str(output_dir)!r} cannot be written: "
+            f"{error.strerror or error}"
+        )
 
 
 def main(argv=None):
     """Runs the demo; returns a dict of the figures and paths it printed."""
     args = parse_args(argv)
     output_dir = args.output_dir
-    output_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
 
     keras.utils.set_random_seed(args.seed)
@@ -101,6 +141,9 @@ def main(argv=None):
     )
     translator = DateTranslator(units=args.units)
     translator.fit(train, epochs=args.epochs, batch_size=args.batch_size)
+    train_seconds = time.perf_counter() - started
+    keras_file = output_dir / "date_translator.keras"
+    translator.model.save(keras_file)
 
     greedy = translator.translate(test.sources)
     beam = translator.translate(test.sources, beam_width=args.beam_width)
@@ -130,8 +173,7 @@ def main(argv=None):
     report["heatmap"] = output_dir / "attention.png"
     figure.savefig(report["heatmap"], dpi=100)
 
-    report["keras_file"] = output_dir / "date_translator.keras"
-    translator.model.save(report["keras_file"])
+    report["keras_file"] = keras_file
     if keras.backend.backend() == "tensorflow":
         _export_and_reload(translator, output_dir, args.beam_width, report)
     else:
@@ -144,15 +186,40 @@ def main(argv=None):
         )
 
     report["seconds"] = time.perf_counter() - started
+    report["train_seconds"] = train_seconds
+    report["json_report"] = output_dir / "report.json"
+    report["json_report"].write_text(
+        json.dumps(json_report(args, report), indent=2) + "\n"
+    )
     print(f"\nDone in {report['seconds']:.0f} s. Wrote:")
-    print(f"  {report['heatmap']}  (attention heatmaps)")
     print(f"  {report['keras_file']}  (keras.saving.load_model)")
+    print(f"  {report['heatmap']}  (attention heatmaps)")
+    print(f"  {report['json_report']}  (figures, versions, CPU)")
     if "saved_model" in report:
         print(
             f"  {report['saved_model']}/  (tf.saved_model.load(path)"
             '.translate(tf.constant(["3 May 1998"])))'
         )
     return report
+
+
+def json_report(args, report):
+    """The figures of a run, with the flags and the machine they came from."""
+    return {
+        "command": "python -m keras_gated.examples.dates",
+        "flags": {
+            name: str(value) if isinstance(value, pathlib.Path) else value
+            for name, value in sorted(vars(args).items())
+        },
+        "greedy_exact_match": report["greedy_exact_match"],
+        "beam_exact_match": report["beam_exact_match"],
+        "train_seconds": round(report["train_seconds"], 1),
+        "total_seconds": round(report["seconds"], 1),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d"
+        ),
+        "machine": machine.describe(),
+    }
 
 
 def _export_and_reload(translator, output_dir, beam_width, report):

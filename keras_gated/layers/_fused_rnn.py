@@ -116,10 +116,16 @@ class FusedRNN(keras.layers.RNN):
                 self.cell.state_size,
                 self.cell._state_layout,
             )
+            _checks.same_batch(
+                "initial_state",
+                initial_state,
+                sequences.shape[0],
+                "the batch of the inputs",
+            )
         if mask is not None:
-            _checks.shape_of(
+            mask = _checks.mask(
                 "mask",
-                mask[0] if tree.is_nested(mask) else mask,
+                mask,
                 tuple(sequences.shape[:2]),
                 "the `(batch_size, timesteps)` of the inputs",
             )

@@ -2,6 +2,7 @@
 
 import math
 
+import keras
 from keras import ops
 
 # Block length when the number of time steps is unknown when tracing.
@@ -50,13 +51,7 @@ def linear_recurrence(a, b, c_0, unroll=False):
     for a_k, b_k in zip(a[1:], b[1:]):
         a_block, b_block = a_k * a_block, a_k * b_block + b_k
 
-    # 2. Each block's starting state, scanning over blocks (time-major).
-    # One stacked `xs`: Keras 3.15's TF `scan` fails on several `xs` of
-    # unknown length.
-    def across_blocks(c, block_map):
-        c = block_map[0] * c + block_map[1]
-        return c, c
-
+    # 2. Each block's starting state, looping over blocks (time-major).
     if unroll and steps is not None:
         c, starts = c_0, [c_0]
         for a_n, b_n in zip(
@@ -65,7 +60,15 @@ def linear_recurrence(a, b, c_0, unroll=False):
             c = a_n * c + b_n
             starts.append(c)
         starts = ops.stack(starts, axis=0)
+    elif keras.backend.backend() == "tensorflow":
+        starts = _starts_bounded_loop(a_block, b_block, c_0, blocks)
     else:
+        # JAX's `scan` has a static trip count (JAX traces a static `T`),
+        # and reverse mode needs one: its `while_loop` has no gradient.
+        def across_blocks(c, block_map):
+            c = block_map[0] * c + block_map[1]
+            return c, c
+
         block_maps = ops.transpose(
             ops.stack([a_block, b_block]), (2, 0, 1, 3)
         )
@@ -79,3 +82,35 @@ def linear_recurrence(a, b, c_0, unroll=False):
         outputs.append(c)
     c = ops.reshape(ops.stack(outputs, axis=2), (batch, blocks * block, units))
     return c[:, :total]
+
+
+def _starts_bounded_loop(a_block, b_block, c_0, blocks):
+    """Phase 2 on TensorFlow: each block's starting state, `(N, batch, units)`.
+
+    A `while_loop` with `maximum_iterations`, not `scan`: XLA can only
+    differentiate a TensorFlow loop whose trip count bounds its gradient
+    accumulators (`scan` has no bound: "XLA compilation requires a fixed
+    tensor list size"). With a static `T` the bound `blocks` is a Python
+    int; with an unknown `T` it is a tensor computed from the input's
+    shape, which XLA folds to a constant when it compiles for the concrete
+    shapes of each call.
+    """
+    # Time-major, so that the loop indexes the leading axis.
+    a_block = ops.transpose(a_block, (1, 0, 2))
+    b_block = ops.transpose(b_block, (1, 0, 2))
+    # A select, not `slice_update`: TensorFlow has no gradient for the XLA
+    # op that `slice_update` becomes in a loop. It costs `N` selects over
+    # `(N, batch, units)`, about as much work as phase 3.
+    block_index = ops.reshape(ops.arange(blocks, dtype="int32"), (-1, 1, 1))
+
+    def across_blocks(n, c, starts):
+        starts = ops.where(block_index == n, ops.expand_dims(c, 0), starts)
+        return n + 1, a_block[n] * c + b_block[n], starts
+
+    _, _, starts = ops.while_loop(
+        lambda n, c, starts: n < blocks,
+        across_blocks,
+        (ops.convert_to_tensor(0, "int32"), c_0, ops.zeros_like(a_block)),
+        maximum_iterations=blocks,
+    )
+    return starts

@@ -83,9 +83,18 @@ class AttentionMechanism(keras.layers.Layer):
             constraint=self.kernel_constraint,
         )
 
+    def __call__(self, *args, **kwargs):
+        # Before Keras converts the arguments: on JAX a string array
+        # would otherwise fail in that conversion, naming no argument.
+        _checks.no_strings("memory_mask", kwargs.get("memory_mask"))
+        return super().__call__(*args, **kwargs)
+
     def call(self, query, memory, keys=None, memory_mask=None):
         check_memory_shape(memory.shape, getattr(self, "memory_dim", None))
-        check_memory_mask(memory_mask, memory)
+        memory_mask = check_memory_mask(memory_mask, memory)
+        _checks.same_batch(
+            "query", query, memory.shape[0], "the batch of the memory"
+        )
         if keys is None:
             keys = self.project_keys(memory)
         alignments = masked_softmax(self.score(query, keys), memory_mask)
@@ -140,11 +149,15 @@ def check_memory_shape(memory_shape, memory_dim=None):
 
 
 def check_memory_mask(memory_mask, memory):
-    """Raises unless `memory_mask` is None or `(batch, source_len)`."""
+    """Returns `memory_mask`, None or `(batch, source_len)`, or raises.
+
+    A nested Python list of bools is accepted (converted to an array).
+    """
     if memory_mask is not None:
-        _checks.shape_of(
+        memory_mask = _checks.mask(
             "memory_mask",
             memory_mask,
             tuple(memory.shape[:2]),
             "the `(batch_size, source_len)` of the memory",
         )
+    return memory_mask

@@ -165,6 +165,12 @@ class AttentionDecoder(keras.layers.Layer):
                 (sequences_shape[0], sequences_shape[-1]), memory_shape
             )
 
+    def __call__(self, *args, **kwargs):
+        # Before Keras converts the arguments: on JAX a string array
+        # would otherwise fail in that conversion, naming no argument.
+        _checks.no_strings("memory_mask", kwargs.get("memory_mask"))
+        return super().__call__(*args, **kwargs)
+
     def call(
         self,
         sequences,
@@ -192,13 +198,20 @@ class AttentionDecoder(keras.layers.Layer):
             (sequences.shape[0], None, self.cell.memory_dim),
             "the memory of every sequence of the batch",
         )
-        check_memory_mask(memory_mask, memory)
+        memory_mask = check_memory_mask(memory_mask, memory)
         if mask is not None:
-            _checks.shape_of(
+            mask = _checks.mask(
                 "mask",
                 mask,
                 tuple(sequences.shape[:2]),
                 "the `(batch_size, timesteps)` of the inputs",
+            )
+        if initial_state is not None:
+            _checks.same_batch(
+                "initial_state",
+                keras.tree.flatten(initial_state),
+                sequences.shape[0],
+                "the batch of the decoder inputs",
             )
         states = self._initial_state(initial_state, memory)
         keys = self.cell.project_memory(memory)

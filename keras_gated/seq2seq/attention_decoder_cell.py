@@ -174,6 +174,16 @@ class AttentionDecoderCell(keras.layers.Layer):
                 "Received an invalid value for argument `cell`, expected a "
                 f"recurrent cell with a `call` method, got {cell!r}."
             )
+        if isinstance(cell, keras.layers.RNN):
+            inner = type(getattr(cell, "cell", None)).__name__
+            raise ValueError(
+                "Received an invalid value for argument `cell`, expected a "
+                "recurrent cell (one time step, e.g. keras.layers.LSTMCell "
+                f"or keras_gated.LNLSTMCell), got the layer {cell!r}, which "
+                "runs a whole sequence. Pass its cell instead "
+                f"(`layer.cell`, a {inner}), or wrap a cell in "
+                "keras_gated.AttentionDecoder for the sequence loop."
+            )
         cell_state_size = _flat_state_size(cell)
         attention = _get_attention(attention, kwargs.get("dtype"))
         if attention_units is not None:

@@ -119,6 +119,32 @@ def test_parallel_scan_gradients_equal_the_loop_gradients():
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+def _trained_weights(steps, jit_compile, seed=0):
+    """The weights after two SGD steps of a parallel-scan SRU model."""
+    keras.utils.set_random_seed(seed)
+    parallel, _ = _pair(return_sequences=True)
+    inputs = keras.Input((steps, FEATURES))
+    model = keras.Model(inputs, parallel(inputs))
+    model.compile(keras.optimizers.SGD(0.1), "mse", jit_compile=jit_compile)
+    x = _inputs(4, 23, seed=1)
+    y = np.tanh(_inputs(4, 23, features=UNITS, seed=2))
+    model.fit(x, y, batch_size=2, epochs=1, shuffle=False, verbose=0)
+    return model.get_weights()
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "torch", reason="XLA: TensorFlow and JAX"
+)
+@pytest.mark.parametrize("steps", [23, None], ids=["static_T", "unknown_T"])
+def test_parallel_scan_trains_under_xla(steps):
+    # Phase 2 of the scan is a bounded `while_loop`: TensorFlow's XLA
+    # cannot differentiate an unbounded one (issue 11), and JAX's
+    # reverse mode needs a static trip count.
+    compiled = _trained_weights(steps, jit_compile=True)
+    for a, b in zip(compiled, _trained_weights(steps, jit_compile=False)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
 def test_parallel_scan_with_dropout_equals_the_loop():
     parallel, sequential = _pair(return_sequences=True, dropout=0.4, seed=3)
     state = keras.ops.convert_to_numpy(parallel.cell.seed_generator.state)
