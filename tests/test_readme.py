@@ -25,6 +25,14 @@ def test_ci_runs_the_readme_jax_command_verbatim():
     assert match.group(1) in ci_lines
 
 
+def test_ci_runs_the_readme_lint_command_verbatim():
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"^(pip install \"ruff==.*\" && ruff check .*)$", readme, re.M)
+    assert match, "README.md must state the lint command"
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert match.group(1) in ci_lines
+
+
 def test_the_readme_python_examples_run():
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
