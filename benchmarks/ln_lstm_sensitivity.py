@@ -20,11 +20,11 @@ import sys
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-import keras_gated as kg  # noqa: E402
+import keras_gated as kg
 
 CELLS = {
     "keras.layers.LSTMCell": lambda u: keras.layers.LSTMCell(

@@ -18,14 +18,13 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import tensorflow as tf
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-import keras_gated as kg  # noqa: E402
-from keras_gated._compat import rnn  # noqa: E402
-from keras_gated._layer_norm import layer_norm  # noqa: E402
+import keras_gated as kg
+from keras_gated._compat import rnn
+from keras_gated._layer_norm import layer_norm
 
 BATCH, STEPS, FEATURES, UNITS = 64, 100, 128, 256
 
@@ -65,9 +64,7 @@ def main(repeats=25):
             i, f, g, o = tf.split(z, 4, axis=-1)
             c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
             c_out = (
-                layer_norm(
-                    c, cell.state_norm_gamma, cell.state_norm_beta, 1e-3
-                )
+                layer_norm(c, cell.state_norm_gamma, cell.state_norm_beta, 1e-3)
                 if norm_cell
                 else c
             )
@@ -112,7 +109,10 @@ def main(repeats=25):
             times[name].append(time.perf_counter() - start)
     base = statistics.median(times["keras.layers.LSTM"])
     flops = 2 * BATCH * STEPS * (FEATURES + UNITS) * 4 * UNITS
-    print(f"B={BATCH} T={STEPS} I={FEATURES} H={UNITS}, forward, {repeats} repeats")
+    print(
+        f"B={BATCH} T={STEPS} I={FEATURES} H={UNITS}, forward, "
+        f"{repeats} repeats"
+    )
     for name, samples in times.items():
         median = statistics.median(samples)
         print(f"{name:28s} {median * 1e3:8.1f} ms  {median / base:5.2f}x")

@@ -27,12 +27,12 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-import keras_gated as kg  # noqa: E402
-from keras_gated.examples import machine  # noqa: E402
+import keras_gated as kg
+from keras_gated.examples import machine
 
 # name -> (family baseline, layer factory taking units)
 CANDIDATES = {
@@ -163,7 +163,9 @@ def measure(candidates, batch, steps, features, units, repeats, warmup=2):
         name: _functions(factory, batch, steps, features, units)
         for name, (_, factory) in candidates.items()
     }
-    times = {name: {mode: [] for mode in fns} for name, fns in functions.items()}
+    times = {
+        name: {mode: [] for mode in fns} for name, fns in functions.items()
+    }
     for _ in range(warmup):
         for fns in functions.values():
             for function in fns.values():
@@ -274,7 +276,10 @@ def machine_description():
 def replot(folder):
     """Redraws `results.png` from the `results.json` in `folder`."""
     folder = pathlib.Path(folder)
-    plot(json.loads((folder / "results.json").read_text()), folder / "results.png")
+    plot(
+        json.loads((folder / "results.json").read_text()),
+        folder / "results.png",
+    )
 
 
 def main(argv=None):
@@ -314,15 +319,21 @@ def main(argv=None):
     title = f"float32, {shape}"
     results = measure(CANDIDATES, repeats=repeats, **main_shape)
     _print(title, results)
-    report["rows"].append({"title": title, "shape": main_shape, "results": results})
+    report["rows"].append(
+        {"title": title, "shape": main_shape, "results": results}
+    )
 
     for steps in long_steps:
         shape = {**main_shape, "steps": steps}
-        title = f"long sequences: {', '.join(f'{k}={v}' for k, v in shape.items())}"
+        title = (
+            f"long sequences: {', '.join(f'{k}={v}' for k, v in shape.items())}"
+        )
         long_repeats = max(3, repeats // (1 + steps // 1000))
         results = measure(LONG_CANDIDATES, repeats=long_repeats, **shape)
         _print(title, results)
-        report["rows"].append({"title": title, "shape": shape, "results": results})
+        report["rows"].append(
+            {"title": title, "shape": shape, "results": results}
+        )
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

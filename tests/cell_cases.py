@@ -44,7 +44,10 @@ def reference_step(cell):
         )
     if isinstance(cell, kg.LNGRUCell):
         return functools.partial(
-            ref.ln_gru_step, w, epsilon=cell.norm_epsilon, use_bias=cell.use_bias
+            ref.ln_gru_step,
+            w,
+            epsilon=cell.norm_epsilon,
+            use_bias=cell.use_bias,
         )
     if isinstance(cell, kg.SRUCell):
         activation = {

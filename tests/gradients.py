@@ -54,7 +54,9 @@ def loss_and_gradients(layer, loss_fn, *inputs):
     elif backend == "jax":
         import jax
 
-        value, grads = jax.jit(jax.value_and_grad(loss))(trainable, list(inputs))
+        value, grads = jax.jit(jax.value_and_grad(loss))(
+            trainable, list(inputs)
+        )
     elif backend == "torch":
         import torch
 

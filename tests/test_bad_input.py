@@ -49,7 +49,12 @@ def _greedy(**kwargs):
 
 
 def _beam(**kwargs):
-    arguments = {"start_tokens": 1, "end_token": 2, "max_length": 3, "beam_width": 2}
+    arguments = {
+        "start_tokens": 1,
+        "end_token": 2,
+        "max_length": 3,
+        "beam_width": 2,
+    }
     return kg.beam_search_decode(_step_fn, **{**arguments, **kwargs})
 
 
@@ -175,7 +180,9 @@ def _rows():
     row(
         "memory_mask-of-the-wrong-length",
         lambda: _decoder()(
-            _zeros(2, 3, 4), memory=_zeros(2, 6, 7), memory_mask=np.ones((2, 5), bool)
+            _zeros(2, 3, 4),
+            memory=_zeros(2, 6, 7),
+            memory_mask=np.ones((2, 5), bool),
         ),
         r"`memory_mask`.*\(2, 6\).*\(2, 5\)",
     )
@@ -209,7 +216,9 @@ def _rows():
     )
     row(
         "initial_state-of-the-wrong-size-LNLSTM",
-        lambda: kg.LNLSTM(4)(_zeros(2, 3, 5), initial_state=[_zeros(2, 5), _zeros(2, 4)]),
+        lambda: kg.LNLSTM(4)(
+            _zeros(2, 3, 5), initial_state=[_zeros(2, 5), _zeros(2, 4)]
+        ),
         r"`initial_state`.*\[h, c\].*\(batch_size, 4\).*\(2, 5\)",
     )
     row(
@@ -227,7 +236,9 @@ def _rows():
     row(
         "decoder-initial_state-of-the-wrong-count",
         lambda: _decoder()(
-            _zeros(2, 3, 4), memory=_zeros(2, 6, 7), initial_state=[_zeros(2, 4)] * 2
+            _zeros(2, 3, 4),
+            memory=_zeros(2, 6, 7),
+            initial_state=[_zeros(2, 4)] * 2,
         ),
         r"`initial_state`.*1 states or the full decoder state of 4.*got 2",
     )
@@ -240,10 +251,16 @@ def _rows():
             rf"`beam_width`.*got {width!r}",
         )
     for length in (0, -2):
-        row(f"greedy-max_length={length}", lambda n=length: _greedy(max_length=n),
-            rf"`max_length`.*got {length}")
-        row(f"beam-max_length={length}", lambda n=length: _beam(max_length=n),
-            rf"`max_length`.*got {length}")
+        row(
+            f"greedy-max_length={length}",
+            lambda n=length: _greedy(max_length=n),
+            rf"`max_length`.*got {length}",
+        )
+        row(
+            f"beam-max_length={length}",
+            lambda n=length: _beam(max_length=n),
+            rf"`max_length`.*got {length}",
+        )
     for decode in (_greedy, _beam):
         name = decode.__name__.strip("_")
         row(
@@ -285,7 +302,9 @@ def _rows():
     )
     row(
         "stateful-without-batch-size-rnn-of-SRUCell",
-        lambda: keras.layers.RNN(kg.SRUCell(4), stateful=True)(keras.Input((3, 5))),
+        lambda: keras.layers.RNN(kg.SRUCell(4), stateful=True)(
+            keras.Input((3, 5))
+        ),
         r"batch size must be static.*\(None, 3, 5\)",
     )
 
@@ -297,7 +316,9 @@ def _rows():
     )
     row(
         "sru-recurrent_dropout-without-the-recurrent-kernel",
-        lambda: kg.SRUCell(4, use_recurrent_kernel=False, recurrent_dropout=0.1),
+        lambda: kg.SRUCell(
+            4, use_recurrent_kernel=False, recurrent_dropout=0.1
+        ),
         r"recurrent_dropout=0.1 with use_recurrent_kernel=False",
     )
 
@@ -353,7 +374,9 @@ def test_an_all_false_memory_mask_is_documented_not_an_error(mechanism):
     assert np.all(np.isfinite(outputs)) and np.all(np.isfinite(alignments))
     np.testing.assert_array_equal(alignments[1], 0.0)
     np.testing.assert_allclose(alignments[0].sum(-1), 1.0, atol=1e-6)
-    attention = kg.LuongAttention() if mechanism == "luong" else kg.BahdanauAttention()
+    attention = (
+        kg.LuongAttention() if mechanism == "luong" else kg.BahdanauAttention()
+    )
     context, weights = attention(
         rng.normal(size=(2, 4)).astype("float32"),
         rng.normal(size=(2, 6, 7)).astype("float32"),

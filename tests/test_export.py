@@ -24,7 +24,9 @@ BATCH, STEPS, FEATURES, UNITS, SOURCE_LEN, MEMORY_DIM = 3, 5, 3, 4, 6, 7
 def _every_layer(unroll, steps):
     """A model with an output per cell and layer, named after it."""
     x = keras.Input((steps, FEATURES), name="x")
-    memory = keras.Input((None if steps is None else SOURCE_LEN, MEMORY_DIM), name="memory")
+    memory = keras.Input(
+        (None if steps is None else SOURCE_LEN, MEMORY_DIM), name="memory"
+    )
     kw = {"return_sequences": True, "unroll": unroll}
     outputs = {
         "LNLSTMCell": keras.layers.RNN(kg.LNLSTMCell(UNITS), **kw)(x),
@@ -50,7 +52,9 @@ def _data(batch=BATCH, steps=STEPS, source_len=SOURCE_LEN, seed=0):
     rng = np.random.default_rng(seed)
     return {
         "x": rng.normal(size=(batch, steps, FEATURES)).astype("float32"),
-        "memory": rng.normal(size=(batch, source_len, MEMORY_DIM)).astype("float32"),
+        "memory": rng.normal(size=(batch, source_len, MEMORY_DIM)).astype(
+            "float32"
+        ),
     }
 
 
@@ -86,7 +90,9 @@ def test_litert_unrolled_converts_with_builtin_ops_only(tmp_path):
         assert b"Flex" not in f.read()
     interpreter = _interpreter(path)
     ops = {op["op_name"] for op in interpreter._get_ops_details()}
-    assert not any(name.startswith("Flex") or name == "CUSTOM" for name in ops), ops
+    assert not any(
+        name.startswith("Flex") or name == "CUSTOM" for name in ops
+    ), ops
     runner = interpreter.get_signature_runner()
     for batch in (BATCH, 1):  # the batch size is dynamic
         data = _data(batch=batch)
@@ -94,7 +100,9 @@ def test_litert_unrolled_converts_with_builtin_ops_only(tmp_path):
         expected = model([data["x"], data["memory"]])
         assert sorted(got) == sorted(expected)
         for name, value in expected.items():
-            np.testing.assert_allclose(got[name], value, atol=1e-5, err_msg=name)
+            np.testing.assert_allclose(
+                got[name], value, atol=1e-5, err_msg=name
+            )
 
 
 @pytest.mark.parametrize("batch", [None, 2], ids=["dynamic", "static"])

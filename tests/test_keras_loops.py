@@ -73,7 +73,9 @@ HOLE = (
 )
 
 
-@pytest.mark.parametrize("case", [GO_BACKWARDS, HOLE], ids=["go_backwards", "hole"])
+@pytest.mark.parametrize(
+    "case", [GO_BACKWARDS, HOLE], ids=["go_backwards", "hole"]
+)
 def test_ours_unrolled_zero_output_for_mask(case):
     flags, mask, expected = case
     out = np.asarray(_sru(**flags)(X, mask=mask))

@@ -1,7 +1,6 @@
+import keras
 import numpy as np
 import pytest
-
-import keras
 from keras import ops
 
 from keras_gated._layer_norm import layer_norm
@@ -10,7 +9,11 @@ from tests import numpy_reference as ref
 
 def test_matches_the_reference():
     rng = np.random.default_rng(0)
-    x, gamma, beta = rng.normal(size=(3, 7)), rng.normal(size=7), rng.normal(size=7)
+    x, gamma, beta = (
+        rng.normal(size=(3, 7)),
+        rng.normal(size=7),
+        rng.normal(size=7),
+    )
     np.testing.assert_allclose(
         layer_norm(x.astype("float32"), gamma, beta, 1e-3),
         ref.layer_norm(x, gamma, beta, 1e-3),
@@ -21,10 +24,16 @@ def test_matches_the_reference():
 @pytest.mark.float64
 def test_float64_stays_float64():
     rng = np.random.default_rng(0)
-    x, gamma, beta = rng.normal(size=(3, 7)), rng.normal(size=7), rng.normal(size=7)
+    x, gamma, beta = (
+        rng.normal(size=(3, 7)),
+        rng.normal(size=7),
+        rng.normal(size=7),
+    )
     out = layer_norm(ops.convert_to_tensor(x), gamma, beta, 1e-3)
     assert keras.backend.standardize_dtype(out.dtype) == "float64"
-    np.testing.assert_allclose(out, ref.layer_norm(x, gamma, beta, 1e-3), atol=1e-14)
+    np.testing.assert_allclose(
+        out, ref.layer_norm(x, gamma, beta, 1e-3), atol=1e-14
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])

@@ -33,12 +33,24 @@ MASK = np.array(
 BATCH, STEPS = MASK.shape
 
 LAYERS = {
-    "LNLSTM-precomputed": lambda **kw: kg.LNLSTM(UNITS, precompute_projection=True, **kw),
-    "LNLSTM-in_loop": lambda **kw: kg.LNLSTM(UNITS, precompute_projection=False, **kw),
-    "LNGRU-precomputed": lambda **kw: kg.LNGRU(UNITS, precompute_projection=True, **kw),
-    "LNGRU-in_loop": lambda **kw: kg.LNGRU(UNITS, precompute_projection=False, **kw),
-    "SRU-precomputed": lambda **kw: kg.SRU(UNITS, precompute_projection=True, **kw),
-    "SRU-in_loop": lambda **kw: kg.SRU(UNITS, precompute_projection=False, **kw),
+    "LNLSTM-precomputed": lambda **kw: kg.LNLSTM(
+        UNITS, precompute_projection=True, **kw
+    ),
+    "LNLSTM-in_loop": lambda **kw: kg.LNLSTM(
+        UNITS, precompute_projection=False, **kw
+    ),
+    "LNGRU-precomputed": lambda **kw: kg.LNGRU(
+        UNITS, precompute_projection=True, **kw
+    ),
+    "LNGRU-in_loop": lambda **kw: kg.LNGRU(
+        UNITS, precompute_projection=False, **kw
+    ),
+    "SRU-precomputed": lambda **kw: kg.SRU(
+        UNITS, precompute_projection=True, **kw
+    ),
+    "SRU-in_loop": lambda **kw: kg.SRU(
+        UNITS, precompute_projection=False, **kw
+    ),
     "SRU-parallel_scan": lambda **kw: kg.SRU(
         UNITS, use_recurrent_kernel=False, parallel_scan=True, **kw
     ),
@@ -93,7 +105,9 @@ def test_fused_layers_follow_tensorflow_semantics(make, flags):
 
 @pytest.mark.parametrize("return_sequences", [True, False])
 @pytest.mark.parametrize("go_backwards", [False, True])
-def test_attention_decoder_follows_tensorflow_semantics(go_backwards, return_sequences):
+def test_attention_decoder_follows_tensorflow_semantics(
+    go_backwards, return_sequences
+):
     decoder = built_decoder(
         kg.LNLSTMCell,
         return_sequences=return_sequences,

@@ -40,7 +40,8 @@ def test_notebook_is_stored_without_outputs(path):
 def test_notebook_runs_and_shows_figures(path, monkeypatch):
     # The kernel imports this checkout even where it is not pip-installed.
     monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+        "PYTHONPATH",
+        os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     )
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(

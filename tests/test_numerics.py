@@ -76,7 +76,9 @@ def _built(make, dtype=None, seed=0, **flags):
 
 
 def _memory(batch, seed=1):
-    return np.random.default_rng(seed).normal(size=(batch, 5, 4)).astype("float32")
+    return (
+        np.random.default_rng(seed).normal(size=(batch, 5, 4)).astype("float32")
+    )
 
 
 # --- Long sequences --------------------------------------------------------
@@ -94,7 +96,11 @@ def _mean_square(outputs):
 )
 def test_5000_steps_forward_and_backward_stay_finite(make, dtype):
     layer = _built(make, dtype=dtype, return_sequences=True)
-    x = np.random.default_rng(0).normal(size=(2, LONG, FEATURES)).astype("float32")
+    x = (
+        np.random.default_rng(0)
+        .normal(size=(2, LONG, FEATURES))
+        .astype("float32")
+    )
     inputs = (x, _memory(2)) if make is _decoder else (x,)
     loss, grads = loss_and_gradients(layer, _mean_square, *inputs)
     assert np.isfinite(loss) and loss > 0
@@ -140,7 +146,8 @@ def test_layer_norm_of_a_constant_vector_is_beta():
         x = np.full((2, FEATURES), value, "float32")
         projection = np.asarray(cell.project(x))
         np.testing.assert_allclose(
-            projection[:, : 3 * UNITS], np.broadcast_to(expected, (2, 3 * UNITS)),
+            projection[:, : 3 * UNITS],
+            np.broadcast_to(expected, (2, 3 * UNITS)),
             atol=1e-6,
         )
 
@@ -149,14 +156,22 @@ def test_layer_norm_of_a_constant_vector_is_beta():
 
 
 def _extreme_inputs(scale=1e4, steps=6, seed=0):
-    signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=(2, steps, FEATURES))
+    signs = np.random.default_rng(seed).choice(
+        [-1.0, 1.0], size=(2, steps, FEATURES)
+    )
     return (scale * signs).astype("float32")
 
 
 @pytest.mark.parametrize(
     "name",
-    ["RNN(LNLSTMCell)", "RNN(LNGRUCell)", "LNLSTM-precomputed", "LNLSTM-in_loop",
-     "LNGRU-precomputed", "LNGRU-in_loop"],
+    [
+        "RNN(LNLSTMCell)",
+        "RNN(LNGRUCell)",
+        "LNLSTM-precomputed",
+        "LNLSTM-in_loop",
+        "LNGRU-precomputed",
+        "LNGRU-in_loop",
+    ],
 )
 def test_layer_norm_cells_are_blind_to_the_input_scale(name):
     # The input reaches the LN cells only through LN(x W), and
@@ -182,7 +197,9 @@ def test_sru_gates_saturate_at_exactly_0_and_1(activation, features):
     cell.build((None, features))
     randomize(cell)
     x = _extreme_inputs(steps=5)[..., :1] * np.ones((1, 1, features), "float32")
-    x = x * np.random.default_rng(1).choice([-1.0, 1.0], size=x.shape).astype("float32")
+    x = x * np.random.default_rng(1).choice([-1.0, 1.0], size=x.shape).astype(
+        "float32"
+    )
     units = UNITS
     states = cell.get_initial_state(2)
     for t in range(x.shape[1]):

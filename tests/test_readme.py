@@ -11,7 +11,9 @@ ROOT = pathlib.Path(__file__).parents[1]
 
 def test_ci_runs_the_readme_test_command_verbatim():
     readme = (ROOT / "README.md").read_text()
-    match = re.search(r"^(pip install -e \"\.\[test\]\" && pytest.*)$", readme, re.M)
+    match = re.search(
+        r"^(pip install -e \"\.\[test\]\" && pytest.*)$", readme, re.M
+    )
     assert match, "README.md must state the test command"
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert match.group(1) in ci_lines
@@ -19,7 +21,11 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 def test_ci_runs_the_readme_jax_command_verbatim():
     readme = (ROOT / "README.md").read_text()
-    match = re.search(r"^(pip install \"jax\[cpu\].*\" && KERAS_BACKEND=jax .*)$", readme, re.M)
+    match = re.search(
+        r"^(pip install \"jax\[cpu\].*\" && KERAS_BACKEND=jax .*)$",
+        readme,
+        re.M,
+    )
     assert match, "README.md must state the JAX test command"
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert match.group(1) in ci_lines
@@ -27,7 +33,9 @@ def test_ci_runs_the_readme_jax_command_verbatim():
 
 def test_ci_runs_the_readme_lint_command_verbatim():
     readme = (ROOT / "README.md").read_text()
-    match = re.search(r"^(pip install \"ruff==.*\" && ruff check .*)$", readme, re.M)
+    match = re.search(
+        r"^(pip install \"ruff==.*\" && ruff check .*)$", readme, re.M
+    )
     assert match, "README.md must state the lint command"
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert match.group(1) in ci_lines

@@ -43,15 +43,15 @@ def test_the_saved_model_computes_the_recorded_outputs():
     outputs = call(model, inputs)
     assert sorted(outputs) == sorted(expected)
     for name, value in expected.items():
-        np.testing.assert_allclose(outputs[name], value, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(
+            outputs[name], value, atol=1e-5, err_msg=name
+        )
 
 
 def test_the_saved_model_uses_every_public_class():
     model = keras.saving.load_model(DATA / "every_class.keras")
     used = {
-        type(inner)
-        for layer in model.layers
-        for inner in _every_layer(layer)
+        type(inner) for layer in model.layers for inner in _every_layer(layer)
     }
     public = {
         getattr(kg, name)

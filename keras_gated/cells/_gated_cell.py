@@ -56,18 +56,14 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
     ):
         units = _checks.positive_int("units", units)
         dropout = _checks.rate("dropout", dropout)
-        recurrent_dropout = _checks.rate(
-            "recurrent_dropout", recurrent_dropout
-        )
+        recurrent_dropout = _checks.rate("recurrent_dropout", recurrent_dropout)
         use_bias = _checks.boolean("use_bias", use_bias)
         norm_epsilon = _checks.positive_float("norm_epsilon", norm_epsilon)
         super().__init__(**kwargs)
         self.units = units
         self.output_size = units
         self.activation = keras.activations.get(activation)
-        self.recurrent_activation = keras.activations.get(
-            recurrent_activation
-        )
+        self.recurrent_activation = keras.activations.get(recurrent_activation)
         self.use_bias = use_bias
 
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -83,9 +79,7 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
         self.bias_regularizer = keras.regularizers.get(bias_regularizer)
 
         self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        self.recurrent_constraint = keras.constraints.get(
-            recurrent_constraint
-        )
+        self.recurrent_constraint = keras.constraints.get(recurrent_constraint)
         self.bias_constraint = keras.constraints.get(bias_constraint)
 
         self.dropout = dropout

@@ -183,8 +183,8 @@ class LNGRUCell(GatedCell):
             )
         else:
             self.bias = None
-        self.kernel_norm_gamma, self.kernel_norm_beta = (
-            self._add_norm_weights("kernel_norm", 3 * units)
+        self.kernel_norm_gamma, self.kernel_norm_beta = self._add_norm_weights(
+            "kernel_norm", 3 * units
         )
         self.recurrent_norm_gamma, self.recurrent_norm_beta = (
             self._add_norm_weights("recurrent_norm", 3 * units)

@@ -154,9 +154,7 @@ class LNLSTMCell(GatedCell):
         carry_normalized_cell=False,
         **kwargs,
     ):
-        unit_forget_bias = _checks.boolean(
-            "unit_forget_bias", unit_forget_bias
-        )
+        unit_forget_bias = _checks.boolean("unit_forget_bias", unit_forget_bias)
         carry_normalized_cell = _checks.boolean(
             "carry_normalized_cell", carry_normalized_cell
         )
@@ -235,8 +233,8 @@ class LNLSTMCell(GatedCell):
             )
         else:
             self.bias = None
-        self.kernel_norm_gamma, self.kernel_norm_beta = (
-            self._add_norm_weights("kernel_norm", 4 * units)
+        self.kernel_norm_gamma, self.kernel_norm_beta = self._add_norm_weights(
+            "kernel_norm", 4 * units
         )
         self.recurrent_norm_gamma, self.recurrent_norm_beta = (
             self._add_norm_weights("recurrent_norm", 4 * units)

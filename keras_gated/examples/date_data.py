@@ -66,8 +66,10 @@ def _wkd(date):
 def _dth(date):
     """The day as an English ordinal: 1st, 2nd, 3rd, 4th, ..., 11th, 21st."""
     day = date.day
-    suffix = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(
-        day % 10, "th"
+    suffix = (
+        "th"
+        if 11 <= day <= 13
+        else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     )
     return f"{day}{suffix}"
 
@@ -274,8 +276,7 @@ class CharVocabulary:
             length = width
         elif width > length:
             raise ValueError(
-                f"Received length={length}, but a text encodes to {width} "
-                "ids."
+                f"Received length={length}, but a text encodes to {width} ids."
             )
         ids = np.zeros((len(rows), length), dtype="int32")
         for i, row in enumerate(rows):

@@ -21,9 +21,8 @@ of which source characters each output character looked at.
 (2, True)
 """
 
-import numpy as np
-
 import keras
+import numpy as np
 
 import keras_gated as kg
 from keras_gated.examples import date_data

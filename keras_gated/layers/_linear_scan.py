@@ -69,9 +69,7 @@ def linear_recurrence(a, b, c_0, unroll=False):
             c = block_map[0] * c + block_map[1]
             return c, c
 
-        block_maps = ops.transpose(
-            ops.stack([a_block, b_block]), (2, 0, 1, 3)
-        )
+        block_maps = ops.transpose(ops.stack([a_block, b_block]), (2, 0, 1, 3))
         _, ends = ops.scan(across_blocks, c_0, block_maps)
         starts = ops.concatenate([ops.expand_dims(c_0, 0), ends[:-1]], axis=0)
 

@@ -61,7 +61,8 @@ class SRU(FusedRNN):
             `True`, `False`, or `"auto"` (on GPUs and TPUs, where it is
             faster; on CPUs the backends overlap it with the recurrence
             inside the loop, which measured faster). The numbers are the
-            same either way; the parallel scan always precomputes. Default: `"auto"`.
+            same either way; the parallel scan always precomputes.
+            Default: `"auto"`.
         return_sequences: Whether to return the whole output sequence or
             only the last output. Default: `False`.
         return_state: Whether to return the last states `h, c` after the

@@ -9,6 +9,7 @@ from keras import ops
 
 from keras_gated import _checks
 
+
 class DecodeResult(NamedTuple):
     """What the decoding functions return.
 

@@ -190,9 +190,7 @@ class AttentionDecoderCell(keras.layers.Layer):
             attention_units = _checks.positive_int(
                 "attention_units", attention_units
             )
-        output_attention = _checks.boolean(
-            "output_attention", output_attention
-        )
+        output_attention = _checks.boolean("output_attention", output_attention)
         input_feeding = _checks.boolean("input_feeding", input_feeding)
         if not (output_attention or input_feeding):
             raise ValueError(
@@ -203,8 +201,8 @@ class AttentionDecoderCell(keras.layers.Layer):
         super().__init__(**kwargs)
         self.cell = cell
         self.attention = attention
-        self.cell_output_size = getattr(cell, "output_size", None) or (
-            cell_state_size[0]
+        self.cell_output_size = (
+            getattr(cell, "output_size", None) or (cell_state_size[0])
         )
         self.attention_units = attention_units or self.cell_output_size
         self.attention_activation = keras.activations.get(attention_activation)
@@ -252,7 +250,10 @@ class AttentionDecoderCell(keras.layers.Layer):
         if not self.attention.built:
             self.attention.build((batch, self.cell_output_size), memory_shape)
         self.attention_kernel = self.add_weight(
-            shape=(self.cell_output_size + self.memory_dim, self.attention_units),
+            shape=(
+                self.cell_output_size + self.memory_dim,
+                self.attention_units,
+            ),
             name="attention_kernel",
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,

@@ -138,9 +138,7 @@ class BahdanauAttention(AttentionMechanism):
 
     def score(self, query, keys):
         """Returns the scores `e`, `(batch, source_len)`."""
-        hidden = keys + ops.expand_dims(
-            ops.matmul(query, self.query_kernel), 1
-        )
+        hidden = keys + ops.expand_dims(ops.matmul(query, self.query_kernel), 1)
         v = self.attention_v
         if self.normalize:
             hidden = hidden + self.attention_b

@@ -67,7 +67,9 @@ def greedy_decode(
     scores = ops.zeros((batch_size,), dtype="float32")
 
     def cond(t, tokens, state, sequences, finished, lengths, scores):
-        return ops.logical_and(t < max_length, ops.logical_not(ops.all(finished)))
+        return ops.logical_and(
+            t < max_length, ops.logical_not(ops.all(finished))
+        )
 
     def body(t, tokens, state, sequences, finished, lengths, scores):
         log_probs, state, _ = _decoding.call_step(

@@ -111,9 +111,7 @@ class LuongAttention(AttentionMechanism):
 
     def score(self, query, keys):
         """Returns the scores `e`, `(batch, source_len)`."""
-        scores = ops.squeeze(
-            ops.matmul(keys, ops.expand_dims(query, -1)), -1
-        )
+        scores = ops.squeeze(ops.matmul(keys, ops.expand_dims(query, -1)), -1)
         if self.scale is not None:
             scores = scores * self.scale
         return scores

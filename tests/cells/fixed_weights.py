@@ -6,9 +6,8 @@ the reference were changed along with it. Constant weights would be no good
 here: layer norm maps a constant vector to `beta`.
 """
 
-import numpy as np
-
 import keras
+import numpy as np
 
 FIXED_INPUTS = (np.arange(1, 1 + 2 * 3 * 4).reshape(2, 3, 4) / 10).astype(
     "float32"

@@ -4,11 +4,10 @@ Parametrized over the three cells; each cell's own file tests what is
 specific to it (fixed values, options, weight layout).
 """
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import keras
 from keras import ops
 
 import keras_gated as kg
@@ -48,9 +47,7 @@ def _built_rnn(cell_class, seed=0, features=FEATURES, **rnn_kwargs):
 
 @all_cells
 def test_matches_numpy_reference_with_random_weights(cell_class):
-    rnn, cell = _built_rnn(
-        cell_class, return_sequences=True, return_state=True
-    )
+    rnn, cell = _built_rnn(cell_class, return_sequences=True, return_state=True)
     x = _inputs()
     initial = _random_states(cell)
     sequence, *states = rnn(x, initial_state=initial)
@@ -111,7 +108,9 @@ def test_project_of_a_sequence_equals_project_of_each_step(cell_class):
     x = _inputs()
     whole = cell.project(x)
     for t in range(STEPS):
-        np.testing.assert_allclose(whole[:, t], cell.project(x[:, t]), atol=1e-6)
+        np.testing.assert_allclose(
+            whole[:, t], cell.project(x[:, t]), atol=1e-6
+        )
 
 
 @all_cells
@@ -122,7 +121,9 @@ def test_project_shares_one_dropout_mask_over_time(cell_class):
     projection = np.asarray(cell.project(x, training=True))
     cell.reset_dropout_mask()
     for t in range(1, STEPS):
-        np.testing.assert_allclose(projection[:, t], projection[:, 0], atol=1e-6)
+        np.testing.assert_allclose(
+            projection[:, t], projection[:, 0], atol=1e-6
+        )
     assert not np.allclose(projection[:, 0], np.asarray(cell.project(x[:, 0])))
 
 
@@ -152,9 +153,7 @@ def test_return_sequences_and_return_state_semantics(cell_class):
 
 @all_cells
 def test_right_padded_mask_equals_running_the_valid_prefix(cell_class):
-    rnn, cell = _built_rnn(
-        cell_class, return_sequences=True, return_state=True
-    )
+    rnn, cell = _built_rnn(cell_class, return_sequences=True, return_state=True)
     x = _inputs()
     lengths = [5, 3, 1]
     mask = np.arange(STEPS)[None, :] < np.array(lengths)[:, None]
@@ -169,7 +168,9 @@ def test_right_padded_mask_equals_running_the_valid_prefix(cell_class):
         )
         # Masked steps repeat the last output.
         for t in range(length, STEPS):
-            np.testing.assert_array_equal(sequence[b, t], sequence[b, length - 1])
+            np.testing.assert_array_equal(
+                sequence[b, t], sequence[b, length - 1]
+            )
 
 
 @all_cells
@@ -212,9 +213,7 @@ def test_go_backwards_equals_running_on_reversed_inputs(cell_class):
     forward, cell = _built_rnn(cell_class, return_sequences=True)
     backward = keras.layers.RNN(cell, return_sequences=True, go_backwards=True)
     x = _inputs()
-    np.testing.assert_allclose(
-        backward(x), forward(x[:, ::-1]), atol=1e-6
-    )
+    np.testing.assert_allclose(backward(x), forward(x[:, ::-1]), atol=1e-6)
 
 
 @all_cells
@@ -263,7 +262,9 @@ def test_bidirectional_halves_are_the_two_directions(cell_class):
     )
     # Bidirectional re-reverses the backward layer's outputs into time order.
     np.testing.assert_allclose(
-        out[..., UNITS:], np.asarray(layer.backward_layer(x))[:, ::-1], atol=1e-6
+        out[..., UNITS:],
+        np.asarray(layer.backward_layer(x))[:, ::-1],
+        atol=1e-6,
     )
 
 
@@ -322,7 +323,9 @@ def test_keras_file_round_trip_is_bit_identical(cell_class, tmp_path):
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
     cell = loaded.layers[1].cell
     assert type(cell) is cell_class
     assert cell.get_config() == model.layers[1].cell.get_config()
@@ -337,9 +340,7 @@ def test_saved_model_export_serves_the_same_numbers(cell_class, tmp_path):
     serving = tf.saved_model.load(path)
     for batch, steps in [(2, 3), (5, 7)]:
         x = _inputs(batch=batch, steps=steps)
-        np.testing.assert_allclose(
-            serving.serve(x), model(x), atol=1e-6
-        )
+        np.testing.assert_allclose(serving.serve(x), model(x), atol=1e-6)
 
 
 @pytest.mark.tensorflow_only
@@ -461,7 +462,9 @@ def test_config_round_trip(cell_class):
         ({"units": 4, "use_bias": "yes"}, "use_bias"),
     ],
 )
-def test_bad_constructor_arguments_name_the_argument(cell_class, kwargs, argument):
+def test_bad_constructor_arguments_name_the_argument(
+    cell_class, kwargs, argument
+):
     received = repr(kwargs[argument])
     with pytest.raises(ValueError, match=f"`{argument}`.*{received}"):
         cell_class(**kwargs)
@@ -469,7 +472,9 @@ def test_bad_constructor_arguments_name_the_argument(cell_class, kwargs, argumen
 
 @all_cells
 def test_wrong_input_rank_is_a_clear_error(cell_class):
-    with pytest.raises(ValueError, match=r"\(batch_size, timesteps, features\)"):
+    with pytest.raises(
+        ValueError, match=r"\(batch_size, timesteps, features\)"
+    ):
         keras.layers.RNN(cell_class(4))(np.zeros((2, 3), "float32"))
 
 

@@ -1,7 +1,6 @@
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 import keras_gated as kg
 from tests import numpy_reference as ref
@@ -134,12 +133,12 @@ def test_unit_forget_bias(unit_forget_bias):
     cell = kg.LNLSTMCell(2, unit_forget_bias=unit_forget_bias)
     cell.build((None, 3))
     forget = 1.0 if unit_forget_bias else 0.0
-    np.testing.assert_array_equal(
-        cell.bias, [0, 0, forget, forget, 0, 0, 0, 0]
-    )
+    np.testing.assert_array_equal(cell.bias, [0, 0, forget, forget, 0, 0, 0, 0])
 
 
-@pytest.mark.parametrize("argument", ["unit_forget_bias", "carry_normalized_cell"])
+@pytest.mark.parametrize(
+    "argument", ["unit_forget_bias", "carry_normalized_cell"]
+)
 def test_boolean_options_are_validated(argument):
     with pytest.raises(ValueError, match=f"`{argument}`.*'yes'"):
         kg.LNLSTMCell(2, **{argument: "yes"})

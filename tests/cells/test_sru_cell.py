@@ -1,9 +1,8 @@
 import math
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 import keras_gated as kg
 from tests import numpy_reference as ref
@@ -69,8 +68,14 @@ def test_fixed_weights_with_identity_highway():
         ({"use_recurrent_kernel": False}, 4),
         ({"use_bias": False}, 6),
     ],
-    ids=["identity_highway", "layer_norm", "layer_norm_identity", "tanh",
-         "no_recurrent_kernel", "no_bias"],
+    ids=[
+        "identity_highway",
+        "layer_norm",
+        "layer_norm_identity",
+        "tanh",
+        "no_recurrent_kernel",
+        "no_bias",
+    ],
 )
 def test_options_match_the_reference(kwargs, features):
     cell = kg.SRUCell(6, **kwargs)
@@ -89,7 +94,11 @@ def test_options_match_the_reference(kwargs, features):
     [
         (5, {}, {"kernel": (5, 12), "recurrent_kernel": (6,), "bias": (6,)}),
         (3, {}, {"kernel": (3, 9), "recurrent_kernel": (6,), "bias": (6,)}),
-        (3, {"use_recurrent_kernel": False, "use_bias": False}, {"kernel": (3, 9)}),
+        (
+            3,
+            {"use_recurrent_kernel": False, "use_bias": False},
+            {"kernel": (3, 9)},
+        ),
         (
             5,
             {"layer_norm": True},
@@ -129,7 +138,9 @@ def test_default_initialization_follows_the_sru_recipe():
 
 
 def test_an_explicit_initializer_is_used_as_given():
-    cell = kg.SRUCell(2, kernel_initializer="ones", recurrent_initializer="zeros")
+    cell = kg.SRUCell(
+        2, kernel_initializer="ones", recurrent_initializer="zeros"
+    )
     cell.build((None, 3))
     np.testing.assert_array_equal(cell.kernel, np.ones((3, 8)))
     np.testing.assert_array_equal(cell.recurrent_kernel, np.zeros(4))
@@ -143,11 +154,15 @@ def test_input_dropout_leaves_the_identity_highway_raw():
     cell.reset_dropout_mask()
     np.testing.assert_array_equal(projection[:, 12:], x)
     # The blocks computed from x W do see the dropped (and rescaled) input.
-    assert not np.allclose(projection[:, :12], np.asarray(cell.project(x))[:, :12])
+    assert not np.allclose(
+        projection[:, :12], np.asarray(cell.project(x))[:, :12]
+    )
 
 
 def test_recurrent_dropout_needs_the_recurrent_kernel():
-    with pytest.raises(ValueError, match="recurrent_dropout=0.2.*use_recurrent_kernel"):
+    with pytest.raises(
+        ValueError, match="recurrent_dropout=0.2.*use_recurrent_kernel"
+    ):
         kg.SRUCell(3, use_recurrent_kernel=False, recurrent_dropout=0.2)
 
 

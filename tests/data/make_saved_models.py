@@ -45,9 +45,9 @@ def build_model():
             kg.SRUCell(UNITS, layer_norm=True, activation="tanh"),
             return_sequences=True,
         )(x),
-        "ln_lstm": kg.LNLSTM(UNITS, return_sequences=True, unit_forget_bias=False)(
-            x, mask=x_mask
-        ),
+        "ln_lstm": kg.LNLSTM(
+            UNITS, return_sequences=True, unit_forget_bias=False
+        )(x, mask=x_mask),
         "ln_gru": kg.LNGRU(UNITS, return_sequences=True, go_backwards=True)(
             x, mask=x_mask
         ),
@@ -68,7 +68,13 @@ def build_model():
         ),
         return_sequences=True,
         return_alignments=True,
-    )(x, memory=encoded, memory_mask=memory_mask, initial_state=[h, c], mask=x_mask)
+    )(
+        x,
+        memory=encoded,
+        memory_mask=memory_mask,
+        initial_state=[h, c],
+        mask=x_mask,
+    )
     outputs["luong_decoder"] = luong_outputs
     outputs["luong_alignments"] = luong_alignments
     outputs["bahdanau_decoder"] = kg.AttentionDecoder(
@@ -88,7 +94,9 @@ def make_inputs():
     return {
         "x": rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32"),
         "x_mask": np.arange(STEPS)[None] < lengths[:, None],
-        "memory": rng.normal(size=(BATCH, SOURCE_LEN, MEMORY_DIM)).astype("float32"),
+        "memory": rng.normal(size=(BATCH, SOURCE_LEN, MEMORY_DIM)).astype(
+            "float32"
+        ),
         "memory_mask": np.arange(SOURCE_LEN)[None] < np.array([[6], [4], [2]]),
     }
 
@@ -117,7 +125,10 @@ def main():
         keras_version=np.array(keras.__version__),
         backend=np.array(keras.backend.backend()),
     )
-    print(f"wrote {KERAS_FILE.name} ({KERAS_FILE.stat().st_size} bytes), {NPZ_FILE.name}")
+    print(
+        f"wrote {KERAS_FILE.name} ({KERAS_FILE.stat().st_size} bytes), "
+        f"{NPZ_FILE.name}"
+    )
 
 
 if __name__ == "__main__":

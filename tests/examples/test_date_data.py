@@ -100,12 +100,16 @@ def test_splits_are_deterministic_and_depend_on_the_seed():
     assert date_data.make_splits(50, 20, seed=3) == date_data.make_splits(
         50, 20, seed=3
     )
-    assert date_data.make_splits(50, seed=3) != date_data.make_splits(50, seed=4)
+    assert date_data.make_splits(50, seed=3) != date_data.make_splits(
+        50, seed=4
+    )
 
 
 def test_splits_are_on_disjoint_dates_and_cover_every_format():
     train, test = date_data.make_splits(3000, 500, seed=0)
-    assert len(train.sources) == len(train.targets) == len(train.formats) == 3000
+    assert (
+        len(train.sources) == len(train.targets) == len(train.formats) == 3000
+    )
     assert len(set(train.targets)) == 3000
     assert not set(train.targets) & set(test.targets)
     assert set(train.formats) == set(FORMATS)

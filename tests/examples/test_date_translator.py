@@ -1,8 +1,7 @@
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import keras
 
 from keras_gated.examples import date_data
 from keras_gated.examples.date_data import TARGET_VOCABULARY
@@ -26,7 +25,11 @@ def test_build_model_maps_sources_and_teacher_forcing_to_logits():
     source = date_data.encode_sources(TEXTS)
     decoder_input, _ = date_data.encode_targets(["1998-05-03"] * len(TEXTS))
     logits = model([source, decoder_input])
-    assert tuple(logits.shape) == (len(TEXTS), MAX_LENGTH, TARGET_VOCABULARY.size)
+    assert tuple(logits.shape) == (
+        len(TEXTS),
+        MAX_LENGTH,
+        TARGET_VOCABULARY.size,
+    )
     assert {layer.name for layer in model.layers if layer.weights} == {
         "source_embedding",
         "encoder",
@@ -41,7 +44,12 @@ def test_fit_reports_the_loss_and_validation_accuracy():
     history = DateTranslator(units=8, embedding_dim=4).fit(
         train, epochs=2, batch_size=32, validation=validation, verbose=0
     )
-    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert set(history.history) == {
+        "loss",
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
+    }
     assert history.history["loss"][1] < history.history["loss"][0]
 
 
@@ -50,7 +58,11 @@ def test_decode_returns_target_ids(translator, beam_width):
     source = date_data.encode_sources(TEXTS)
     result = translator.decode(source, beam_width=beam_width)
     assert tuple(result.sequences.shape) == (len(TEXTS), MAX_LENGTH)
-    assert tuple(result.lengths.shape) == tuple(result.scores.shape) == (len(TEXTS),)
+    assert (
+        tuple(result.lengths.shape)
+        == tuple(result.scores.shape)
+        == (len(TEXTS),)
+    )
     assert np.all(np.asarray(result.lengths) <= MAX_LENGTH)
 
 
@@ -105,7 +117,9 @@ def test_saved_model_endpoints_equal_eager_decoding(translator, tmp_path):
 
     eager = translator.decode(date_data.encode_sources(TEXTS), beam_width=2)
     from_strings = serving.translate(tf.constant(TEXTS))
-    from_ids = serving.translate_ids(tf.constant(date_data.encode_sources(TEXTS)))
+    from_ids = serving.translate_ids(
+        tf.constant(date_data.encode_sources(TEXTS))
+    )
     for exported in (from_strings, from_ids):
         np.testing.assert_array_equal(exported["sequences"], eager.sequences)
         np.testing.assert_array_equal(exported["lengths"], eager.lengths)

@@ -4,11 +4,10 @@ Parametrized over `LNLSTM`, `LNGRU` and `SRU`; `test_sru.py` adds the
 parallel scan.
 """
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import keras
 from keras import ops
 
 import keras_gated as kg
@@ -153,13 +152,19 @@ def test_stateful_in_two_halves_equals_one_pass(layer_class):
 
 @all_layers
 def test_bidirectional(layer_class):
-    layer = keras.layers.Bidirectional(layer_class(UNITS, return_sequences=True))
+    layer = keras.layers.Bidirectional(
+        layer_class(UNITS, return_sequences=True)
+    )
     x = _inputs()
     out = layer(x)
     assert out.shape == (BATCH, STEPS, 2 * UNITS)
-    np.testing.assert_allclose(out[..., :UNITS], layer.forward_layer(x), atol=1e-6)
     np.testing.assert_allclose(
-        out[..., UNITS:], np.asarray(layer.backward_layer(x))[:, ::-1], atol=1e-6
+        out[..., :UNITS], layer.forward_layer(x), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        out[..., UNITS:],
+        np.asarray(layer.backward_layer(x))[:, ::-1],
+        atol=1e-6,
     )
 
 
@@ -188,8 +193,10 @@ def test_dtypes(layer_class, precompute, dtype):
     out = other(x)
     compute = "float64" if dtype == "float64" else dtype.split("_")[1]
     assert keras.backend.standardize_dtype(out.dtype) == compute
-    assert all(w.dtype == ("float64" if dtype == "float64" else "float32")
-               for w in other.weights)
+    assert all(
+        w.dtype == ("float64" if dtype == "float64" else "float32")
+        for w in other.weights
+    )
     atol = 1e-5 if dtype == "float64" else 0.05
     np.testing.assert_allclose(ops.cast(out, "float32"), expected, atol=atol)
 
@@ -275,7 +282,9 @@ def test_fit_with_dropout_gives_finite_decreasing_loss(layer_class):
 
 @all_layers
 def test_wrong_input_rank_is_a_clear_error(layer_class):
-    with pytest.raises(ValueError, match=r"ndim=3.*ndim=2|\(batch_size, timesteps"):
+    with pytest.raises(
+        ValueError, match=r"ndim=3.*ndim=2|\(batch_size, timesteps"
+    ):
         layer_class(4)(np.zeros((2, 3), "float32"))
 
 
@@ -320,7 +329,9 @@ def test_auto_precomputes_on_accelerators_only(layer_class, monkeypatch):
     layer.cell.project = counting_project
     x = _inputs()
     for accelerator, rank in [(True, 3), (False, 2)]:
-        monkeypatch.setattr(_fused_rnn, "on_accelerator", lambda: accelerator)
+        monkeypatch.setattr(
+            _fused_rnn, "on_accelerator", lambda a=accelerator: a
+        )
         calls.clear()
         layer(x)
         assert set(calls) == {rank}
@@ -328,8 +339,12 @@ def test_auto_precomputes_on_accelerators_only(layer_class, monkeypatch):
 
 @all_layers
 @both_paths
-@pytest.mark.parametrize("batch_size", [None, BATCH], ids=["any_batch", "static_batch"])
-def test_unknown_sequence_length_in_a_graph(layer_class, precompute, batch_size):
+@pytest.mark.parametrize(
+    "batch_size", [None, BATCH], ids=["any_batch", "static_batch"]
+)
+def test_unknown_sequence_length_in_a_graph(
+    layer_class, precompute, batch_size
+):
     layer, reference = _layer_and_reference(
         layer_class, return_sequences=True, precompute_projection=precompute
     )

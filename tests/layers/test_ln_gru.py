@@ -1,6 +1,5 @@
-import numpy as np
-
 import keras
+import numpy as np
 
 import keras_gated as kg
 from tests.cell_cases import randomize

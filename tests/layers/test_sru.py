@@ -1,8 +1,7 @@
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import keras
 
 import keras_gated as kg
 from tests import numpy_reference as ref
@@ -26,8 +25,10 @@ def _pair(features=FEATURES, **kwargs):
 
 
 def _inputs(batch, steps, features=FEATURES, seed=0):
-    return np.random.default_rng(seed).normal(size=(batch, steps, features)).astype(
-        "float32"
+    return (
+        np.random.default_rng(seed)
+        .normal(size=(batch, steps, features))
+        .astype("float32")
     )
 
 
@@ -48,7 +49,9 @@ def test_parallel_scan_equals_the_loop(steps, features):
 
 @pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize("zero_output_for_mask", [False, True])
-def test_parallel_scan_with_masks_equals_the_loop(go_backwards, zero_output_for_mask):
+def test_parallel_scan_with_masks_equals_the_loop(
+    go_backwards, zero_output_for_mask
+):
     parallel, sequential = _pair(
         return_sequences=True,
         return_state=True,
@@ -77,7 +80,10 @@ def test_parallel_scan_with_masks_equals_the_loop(go_backwards, zero_output_for_
 def test_parallel_scan_of_an_all_masked_row_keeps_the_initial_state():
     parallel, _ = _pair(return_state=True)
     x = _inputs(2, 4)
-    initial = [np.ones((2, UNITS), "float32"), 2 * np.ones((2, UNITS), "float32")]
+    initial = [
+        np.ones((2, UNITS), "float32"),
+        2 * np.ones((2, UNITS), "float32"),
+    ]
     mask = np.array([[0, 0, 0, 0], [1, 1, 1, 1]], bool)
     output, h, c = parallel(x, initial_state=initial, mask=mask)
     np.testing.assert_array_equal(h[0], initial[0][0])
@@ -89,7 +95,9 @@ def test_parallel_scan_matches_the_numpy_reference():
     parallel, _ = _pair(return_sequences=True)
     x = _inputs(3, 40)
     expected, _ = ref.run_rnn(
-        reference_step(parallel.cell), x.astype("float64"), [np.zeros((3, UNITS))] * 2
+        reference_step(parallel.cell),
+        x.astype("float64"),
+        [np.zeros((3, UNITS))] * 2,
     )
     np.testing.assert_allclose(parallel(x), expected, atol=1e-5)
 
@@ -163,18 +171,24 @@ def test_parallel_scan_round_trips_through_a_keras_file(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     assert loaded.layers[1].parallel_scan is True
     x = _inputs(2, 7)
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
 
 
 def test_parallel_scan_needs_no_recurrent_kernel():
-    with pytest.raises(ValueError, match="parallel_scan=True.*use_recurrent_kernel"):
+    with pytest.raises(
+        ValueError, match="parallel_scan=True.*use_recurrent_kernel"
+    ):
         kg.SRU(4, parallel_scan=True)
     with pytest.raises(ValueError, match="`parallel_scan`.*'yes'"):
         kg.SRU(4, use_recurrent_kernel=False, parallel_scan="yes")
 
 
 def test_config_is_flat():
-    config = kg.SRU(4, use_recurrent_kernel=False, parallel_scan=True).get_config()
+    config = kg.SRU(
+        4, use_recurrent_kernel=False, parallel_scan=True
+    ).get_config()
     assert config["parallel_scan"] is True
     assert config["use_recurrent_kernel"] is False
     assert "cell" not in config

@@ -63,7 +63,9 @@ def mask_row(draw, steps):
     elif kind == "left_padding":
         row = t >= draw(st.integers(0, steps - 1))
     else:
-        row = np.array(draw(st.lists(st.booleans(), min_size=steps, max_size=steps)))
+        row = np.array(
+            draw(st.lists(st.booleans(), min_size=steps, max_size=steps))
+        )
     return row, kind
 
 

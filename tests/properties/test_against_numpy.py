@@ -109,7 +109,9 @@ def test_rnn_of_cell_matches_numpy(cell_class, data):
     _assert_matches(actual, expected, case)
 
 
-@pytest.mark.parametrize("precompute", [True, False], ids=["precomputed", "in_loop"])
+@pytest.mark.parametrize(
+    "precompute", [True, False], ids=["precomputed", "in_loop"]
+)
 @pytest.mark.parametrize("cell_class", CELLS, ids=lambda c: LAYERS[c].__name__)
 @given(data=st.data())
 def test_fused_layer_matches_numpy(cell_class, precompute, data):

@@ -88,4 +88,6 @@ def compiled(fn, jit_compile):
         import jax
 
         return jax.jit(fn)
-    pytest.skip(f"no {'XLA ' if jit_compile else ''}graph compiler on {backend}")
+    pytest.skip(
+        f"no {'XLA ' if jit_compile else ''}graph compiler on {backend}"
+    )

@@ -1,10 +1,9 @@
 """`AttentionDecoder`: the loop, its masks, outputs, saving and errors."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import keras
 from keras import ops
 
 import keras_gated as kg
@@ -30,7 +29,9 @@ def _step_by_step(cell, x, m, memory_mask=None, states=None):
     states = states or cell.get_initial_state(m)
     outputs, alignments = [], []
     for t in range(x.shape[1]):
-        output, states = cell(x[:, t], states, memory=m, memory_mask=memory_mask)
+        output, states = cell(
+            x[:, t], states, memory=m, memory_mask=memory_mask
+        )
         outputs.append(output)
         alignments.append(states[2])
     return np.stack(outputs, 1), np.stack(alignments, 1), states
@@ -52,15 +53,19 @@ def test_stepping_the_cell_by_hand_equals_the_decoder(
         return_alignments=True,
     )
     x, m = inputs(), memory()
-    sequence, alignments, *states = decoder(x, memory=m, memory_mask=SOURCE_MASK)
+    sequence, alignments, *states = decoder(
+        x, memory=m, memory_mask=SOURCE_MASK
+    )
 
     expected, expected_alignments, expected_states = _step_by_step(
         decoder.cell, x, m, SOURCE_MASK
     )
     np.testing.assert_allclose(sequence, expected, atol=1e-5)
     np.testing.assert_allclose(alignments, expected_alignments, atol=1e-6)
-    assert len(states) == len(expected_states) == 3 + len(
-        decoder.cell.cell_state_size
+    assert (
+        len(states)
+        == len(expected_states)
+        == 3 + len(decoder.cell.cell_state_size)
     )
     for state, expected_state in zip(states, expected_states):
         np.testing.assert_allclose(state, expected_state, atol=1e-5)
@@ -106,7 +111,9 @@ def test_keys_are_projected_once_per_call_not_per_step():
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("return_alignments", [False, True])
 @pytest.mark.parametrize("return_state", [False, True])
-def test_outputs_follow_the_flags(return_sequences, return_alignments, return_state):
+def test_outputs_follow_the_flags(
+    return_sequences, return_alignments, return_state
+):
     decoder = built_decoder(
         kg.LNLSTMCell,
         return_sequences=return_sequences,
@@ -170,7 +177,9 @@ def test_target_mask_equals_running_the_valid_prefix():
             np.testing.assert_allclose(state[b], prefix_state[0], atol=1e-5)
         for t in range(length, TARGET_LEN):
             # Masked steps repeat the last output and have zero alignments.
-            np.testing.assert_array_equal(sequence[b, t], sequence[b, length - 1])
+            np.testing.assert_array_equal(
+                sequence[b, t], sequence[b, length - 1]
+            )
             np.testing.assert_array_equal(alignments[b, t], 0.0)
 
 
@@ -233,9 +242,7 @@ def test_compute_mask_gives_one_mask_per_output(return_sequences):
 
 @pytest.mark.tensorflow_only
 def test_all_false_memory_mask_row_gives_zeros_not_nan():
-    decoder = built_decoder(
-        return_sequences=True, return_alignments=True
-    )
+    decoder = built_decoder(return_sequences=True, return_alignments=True)
     mask = SOURCE_MASK.copy()
     mask[1] = False
     x, m = tf.constant(inputs()), tf.constant(memory())
@@ -282,7 +289,9 @@ def test_unroll_equals_the_loop():
 
 @all_inner_cells
 def test_initial_state_may_be_the_inner_cells_or_the_full_state(inner_class):
-    decoder = built_decoder(inner_class, return_sequences=True, return_state=True)
+    decoder = built_decoder(
+        inner_class, return_sequences=True, return_state=True
+    )
     x, m = inputs(), memory()
     rng = np.random.default_rng(5)
     inner_states = [
@@ -305,7 +314,9 @@ def test_initial_state_may_be_the_inner_cells_or_the_full_state(inner_class):
 def test_initial_state_of_the_wrong_length_is_a_clear_error():
     decoder = built_decoder(kg.LNLSTMCell)
     with pytest.raises(ValueError, match="`initial_state`.*2 states.*5.*got 1"):
-        decoder(inputs(), memory=memory(), initial_state=[np.zeros((BATCH, UNITS))])
+        decoder(
+            inputs(), memory=memory(), initial_state=[np.zeros((BATCH, UNITS))]
+        )
 
 
 # --- Errors ----------------------------------------------------------------
@@ -321,16 +332,22 @@ def test_memory_of_rank_other_than_3_is_a_clear_error():
 
 def test_memory_feature_size_after_build_is_a_clear_error():
     decoder = built_decoder()
-    with pytest.raises(ValueError, match=f"built for a memory with {MEMORY_DIM}"):
+    with pytest.raises(
+        ValueError, match=f"built for a memory with {MEMORY_DIM}"
+    ):
         decoder(inputs(), memory=memory(dim=MEMORY_DIM + 1))
 
 
 def test_target_of_rank_other_than_3_is_a_clear_error():
     decoder = built_decoder()
-    with pytest.raises(ValueError, match=r"\(batch_size, timesteps, features\)"):
+    with pytest.raises(
+        ValueError, match=r"\(batch_size, timesteps, features\)"
+    ):
         decoder(inputs()[:, 0], memory=memory())
     unbuilt = kg.AttentionDecoder(kg.AttentionDecoderCell(kg.LNGRUCell(4)))
-    with pytest.raises(ValueError, match=r"\(batch_size, timesteps, features\)"):
+    with pytest.raises(
+        ValueError, match=r"\(batch_size, timesteps, features\)"
+    ):
         unbuilt(np.zeros((2, 3), "int32"), memory=memory())
 
 
@@ -379,7 +396,9 @@ def test_every_trainable_weight_gets_a_finite_nonzero_gradient(mechanism_class):
     )
     x, m = tf.constant(inputs()), tf.constant(memory())
     with tf.GradientTape() as tape:
-        loss = ops.sum(ops.square(decoder(x, memory=m, memory_mask=SOURCE_MASK)))
+        loss = ops.sum(
+            ops.square(decoder(x, memory=m, memory_mask=SOURCE_MASK))
+        )
     grads = tape.gradient(loss, decoder.trainable_variables)
     assert len(grads) > 0
     for variable, grad in zip(decoder.trainable_variables, grads):
@@ -391,7 +410,9 @@ def test_every_trainable_weight_gets_a_finite_nonzero_gradient(mechanism_class):
 @all_mechanisms
 def test_mixed_precision(mechanism_class):
     reference = built_decoder(
-        kg.LNLSTMCell, mechanism_class, return_sequences=True,
+        kg.LNLSTMCell,
+        mechanism_class,
+        return_sequences=True,
         return_alignments=True,
     )
     cell = kg.AttentionDecoderCell(
@@ -400,7 +421,9 @@ def test_mixed_precision(mechanism_class):
         dtype="mixed_float16",
     )
     decoder = kg.AttentionDecoder(
-        cell, return_sequences=True, return_alignments=True,
+        cell,
+        return_sequences=True,
+        return_alignments=True,
         dtype="mixed_float16",
     )
     decoder.build((None, None, FEATURES), (None, None, MEMORY_DIM))
@@ -409,13 +432,16 @@ def test_mixed_precision(mechanism_class):
     outputs, alignments = decoder(x, memory=m, memory_mask=SOURCE_MASK)
     assert keras.backend.standardize_dtype(outputs.dtype) == "float16"
     assert keras.backend.standardize_dtype(alignments.dtype) == "float16"
-    expected, expected_alignments = reference(x, memory=m, memory_mask=SOURCE_MASK)
+    expected, expected_alignments = reference(
+        x, memory=m, memory_mask=SOURCE_MASK
+    )
     outputs = ops.convert_to_numpy(ops.cast(outputs, "float32"))
     alignments = ops.convert_to_numpy(ops.cast(alignments, "float32"))
     np.testing.assert_allclose(outputs, expected, atol=0.05)
     np.testing.assert_allclose(alignments, expected_alignments, atol=0.01)
     np.testing.assert_array_equal(
-        alignments[~np.broadcast_to(SOURCE_MASK[:, None], alignments.shape)], 0.0
+        alignments[~np.broadcast_to(SOURCE_MASK[:, None], alignments.shape)],
+        0.0,
     )
 
 
@@ -482,7 +508,9 @@ def _functional_model(inner_class=kg.LNLSTMCell):
         return_sequences=True,
         return_alignments=True,
     )
-    outputs, alignments = decoder(target, memory=memory_in, memory_mask=memory_mask)
+    outputs, alignments = decoder(
+        target, memory=memory_in, memory_mask=memory_mask
+    )
     return keras.Model(
         [target, memory_in, memory_mask],
         [keras.layers.Dense(3)(outputs), alignments],

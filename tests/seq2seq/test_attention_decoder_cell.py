@@ -1,7 +1,6 @@
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 import keras_gated as kg
 from tests.seq2seq.cases import BATCH
@@ -30,7 +29,9 @@ def _random_states(cell, seed=3):
     rng = np.random.default_rng(seed)
     m = memory()
     states = cell.get_initial_state(m)
-    return [rng.normal(scale=0.5, size=s.shape).astype("float32") for s in states]
+    return [
+        rng.normal(scale=0.5, size=s.shape).astype("float32") for s in states
+    ]
 
 
 @all_inner_cells
@@ -38,7 +39,9 @@ def _random_states(cell, seed=3):
 def test_one_step_matches_the_equations(inner_class, output_attention):
     cell = _built_cell(inner_class, output_attention=output_attention)
     x, m = inputs()[:, 0], memory()
-    output_tm1, attention_tm1, alignments_tm1, *cell_states = _random_states(cell)
+    output_tm1, attention_tm1, alignments_tm1, *cell_states = _random_states(
+        cell
+    )
     output, states = cell(
         x,
         [output_tm1, attention_tm1, alignments_tm1, *cell_states],
@@ -135,7 +138,10 @@ def test_project_memory_needs_a_built_cell_and_the_built_memory_size():
     [("luong", kg.LuongAttention), ("Bahdanau", kg.BahdanauAttention)],
 )
 def test_attention_by_name(name, mechanism):
-    assert type(kg.AttentionDecoderCell(kg.LNGRUCell(2), name).attention) is mechanism
+    assert (
+        type(kg.AttentionDecoderCell(kg.LNGRUCell(2), name).attention)
+        is mechanism
+    )
 
 
 @pytest.mark.parametrize(
@@ -154,7 +160,9 @@ def test_bad_arguments_name_the_argument(kwargs, argument, received):
 
 
 def test_attention_that_reaches_nothing_is_refused():
-    with pytest.raises(ValueError, match="output_attention=False with input_feeding=False"):
+    with pytest.raises(
+        ValueError, match="output_attention=False with input_feeding=False"
+    ):
         kg.AttentionDecoderCell(
             kg.LNGRUCell(2), output_attention=False, input_feeding=False
         )

@@ -4,14 +4,13 @@ Parametrized over `LuongAttention` and `BahdanauAttention`; each one's own
 file tests its score function.
 """
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
-
-import keras
 
 from tests.seq2seq.cases import all_mechanisms
 from tests.seq2seq.cases import length_mask
@@ -22,8 +21,10 @@ BATCH, QUERY_DIM, SOURCE_LEN, MEMORY_DIM = 3, 5, 6, 4
 
 
 def _query(seed=2, batch=BATCH):
-    return np.random.default_rng(seed).normal(size=(batch, QUERY_DIM)).astype(
-        "float32"
+    return (
+        np.random.default_rng(seed)
+        .normal(size=(batch, QUERY_DIM))
+        .astype("float32")
     )
 
 
@@ -64,7 +65,9 @@ def test_alignments_sum_to_one_and_are_exactly_zero_where_masked(
     mask = length_mask(lengths, SOURCE_LEN)
     rng = np.random.default_rng(seed)
     m = rng.normal(scale=3.0, size=(BATCH, SOURCE_LEN, MEMORY_DIM))
-    _, alignments = mechanism(_query(seed), m.astype("float32"), memory_mask=mask)
+    _, alignments = mechanism(
+        _query(seed), m.astype("float32"), memory_mask=mask
+    )
     alignments = np.asarray(alignments)
     np.testing.assert_allclose(alignments.sum(-1), 1.0, atol=1e-6)
     assert np.all(alignments[~mask] == 0.0)
@@ -73,7 +76,9 @@ def test_alignments_sum_to_one_and_are_exactly_zero_where_masked(
 
 @pytest.mark.tensorflow_only
 @all_mechanisms
-def test_an_all_false_mask_row_gives_zeros_and_finite_gradients(mechanism_class):
+def test_an_all_false_mask_row_gives_zeros_and_finite_gradients(
+    mechanism_class,
+):
     mechanism = _built(mechanism_class)
     mask = length_mask([SOURCE_LEN, 0, 2], SOURCE_LEN)
     query, m = tf.constant(_query()), tf.constant(_memory())
@@ -120,7 +125,9 @@ def test_memory_of_rank_other_than_3_is_a_clear_error(mechanism_class):
 @all_mechanisms
 def test_memory_feature_size_after_build_is_a_clear_error(mechanism_class):
     mechanism = _built(mechanism_class)
-    with pytest.raises(ValueError, match=f"built for a memory with {MEMORY_DIM}"):
+    with pytest.raises(
+        ValueError, match=f"built for a memory with {MEMORY_DIM}"
+    ):
         mechanism(_query(), memory(dim=MEMORY_DIM + 2))
 
 

@@ -1,9 +1,8 @@
 import math
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 import keras_gated as kg
 from tests.seq2seq.cases import length_mask
@@ -51,7 +50,9 @@ def test_score_matches_the_equations(normalize):
     if normalize:
         hidden = hidden + w["attention_b"]
         v = w["attention_g"] * v / np.linalg.norm(v)
-    expected_context, expected = reference_attention(np.tanh(hidden) @ v, memory)
+    expected_context, expected = reference_attention(
+        np.tanh(hidden) @ v, memory
+    )
     context, alignments = attention(query, memory)
     np.testing.assert_allclose(alignments, expected, atol=1e-6)
     np.testing.assert_allclose(context, expected_context, atol=1e-6)

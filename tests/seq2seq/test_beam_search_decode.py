@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from keras import ops
 
 import keras_gated as kg
@@ -89,8 +88,12 @@ def test_matches_a_plain_python_beam_search(seed, alpha):
     result = _decode(model, beam_width=3, length_penalty=alpha)
     for b, start in enumerate([0, 1, 2]):
         expected = reference_beam_search(
-            lambda prefix: model.log_probs(b, prefix),
-            start, END_ID, 6, 3, alpha=alpha,
+            lambda prefix, b=b: model.log_probs(b, prefix),
+            start,
+            END_ID,
+            6,
+            3,
+            alpha=alpha,
         )
         for k, (tokens, length, score) in enumerate(expected):
             assert np.asarray(result.sequences)[b, k].tolist() == tokens
@@ -108,8 +111,14 @@ def test_one_step_by_hand():
     )
     step = np.log([[[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]]]).astype("float32")
     new, parents, tokens = _beam_step(
-        beams, ops.convert_to_tensor(step), None, 2, end_token=2,
-        pad_token=0, length_penalty=1.0, coverage_penalty=0.0,
+        beams,
+        ops.convert_to_tensor(step),
+        None,
+        2,
+        end_token=2,
+        pad_token=0,
+        length_penalty=1.0,
+        coverage_penalty=0.0,
     )
     # Candidates: beam 0 + token 0: (-1 + log .5) / (8/6) = -1.2699,
     # beam 1 (finished) + pad 0: -2 / (6/6) = -2 (frozen: length 1),
@@ -118,7 +127,8 @@ def test_one_step_by_hand():
     assert np.asarray(parents).tolist() == [[0, 0]]
     assert np.asarray(tokens).tolist() == [[0, 1]]
     np.testing.assert_allclose(
-        new["scores"], [[(-1 + np.log(0.5)) / (8 / 6), (-1 + np.log(0.3)) / (8 / 6)]],
+        new["scores"],
+        [[(-1 + np.log(0.5)) / (8 / 6), (-1 + np.log(0.3)) / (8 / 6)]],
         atol=1e-6,
     )
     np.testing.assert_allclose(
@@ -132,21 +142,37 @@ def test_one_step_by_hand():
     # Without the length penalty the finished beam (-2) beats beam 0 with
     # token 1 (-1 + log .3 = -2.20); it continues with the pad token.
     new, parents, tokens = _beam_step(
-        beams, ops.convert_to_tensor(step), None, 2, end_token=2,
-        pad_token=0, length_penalty=0.0, coverage_penalty=0.0,
+        beams,
+        ops.convert_to_tensor(step),
+        None,
+        2,
+        end_token=2,
+        pad_token=0,
+        length_penalty=0.0,
+        coverage_penalty=0.0,
     )
     assert np.asarray(parents).tolist() == [[0, 1]]
     assert np.asarray(tokens).tolist() == [[0, 0]]
-    np.testing.assert_allclose(new["scores"], [[-1 + np.log(0.5), -2.0]], atol=1e-6)
+    np.testing.assert_allclose(
+        new["scores"], [[-1 + np.log(0.5), -2.0]], atol=1e-6
+    )
     beams["log_probs"] = ops.convert_to_tensor([[-1.0, -1.2]])
     new, parents, tokens = _beam_step(
-        beams, ops.convert_to_tensor(step), None, 2, end_token=2,
-        pad_token=0, length_penalty=0.0, coverage_penalty=0.0,
+        beams,
+        ops.convert_to_tensor(step),
+        None,
+        2,
+        end_token=2,
+        pad_token=0,
+        length_penalty=0.0,
+        coverage_penalty=0.0,
     )
     # -1 + log .5 = -1.69 > -1.2 (beam 1 finished, pad) > -1 + log .3.
     assert np.asarray(parents).tolist() == [[1, 0]]
     assert np.asarray(tokens).tolist() == [[0, 0]]
-    np.testing.assert_allclose(new["scores"], [[-1.2, -1 + np.log(0.5)]], atol=1e-6)
+    np.testing.assert_allclose(
+        new["scores"], [[-1.2, -1 + np.log(0.5)]], atol=1e-6
+    )
     assert np.asarray(new["finished"]).tolist() == [[True, False]]
     assert np.asarray(new["lengths"]).tolist() == [[1, 3]]
 
@@ -176,7 +202,12 @@ def test_the_length_penalty_favours_longer_sequences():
     assert spell(short.sequences[0]) == ""
     assert np.asarray(short.lengths).tolist() == [1]
     longer = kg.beam_search_decode(
-        step, START, END, 4, beam_width=2, length_penalty=5.0,
+        step,
+        START,
+        END,
+        4,
+        beam_width=2,
+        length_penalty=5.0,
         return_all_beams=True,
     )
     assert [spell(s) for s in longer.sequences[0]] == ["ab", ""]
@@ -193,10 +224,20 @@ def test_the_length_penalty_favours_longer_sequences():
 def test_a_word_of_one_letter_and_an_end_is_scored_as_in_addons():
     # Addons scores "a." at the step it ends with the length before its end
     # token (1, so 6/6 with alpha=1), not 2: -0.916 rather than -0.785.
-    step = bigram_step({"^": {"a": 0.4, "b": 0.35, ".": 0.25}, "a": {".": 1.0},
-                        "b": {".": 1.0}})
+    step = bigram_step(
+        {
+            "^": {"a": 0.4, "b": 0.35, ".": 0.25},
+            "a": {".": 1.0},
+            "b": {".": 1.0},
+        }
+    )
     result = kg.beam_search_decode(
-        step, START, END, 4, beam_width=2, length_penalty=1.0,
+        step,
+        START,
+        END,
+        4,
+        beam_width=2,
+        length_penalty=1.0,
         return_all_beams=True,
     )
     assert [spell(s) for s in result.sequences[0]] == ["a", "b"]
@@ -213,14 +254,26 @@ def test_coverage_penalty_matches_the_plain_python_search(masked):
         return model.step_fn(tokens, state, with_alignments=True, masked=masked)
 
     result = kg.beam_search_decode(
-        step_fn, [0, 1, 2], END_ID, 5, 3, state=model.initial_state(),
-        length_penalty=0.5, coverage_penalty=0.4, return_all_beams=True,
+        step_fn,
+        [0, 1, 2],
+        END_ID,
+        5,
+        3,
+        state=model.initial_state(),
+        length_penalty=0.5,
+        coverage_penalty=0.4,
+        return_all_beams=True,
     )
     assert np.all(np.isfinite(np.asarray(result.scores)))
     for b, start in enumerate([0, 1, 2]):
         expected = reference_beam_search(
-            lambda prefix: model.log_probs(b, prefix),
-            start, END_ID, 5, 3, alpha=0.5, beta=0.4,
+            lambda prefix, b=b: model.log_probs(b, prefix),
+            start,
+            END_ID,
+            5,
+            3,
+            alpha=0.5,
+            beta=0.4,
             alignments=lambda prefix: model.alignments(prefix, masked),
         )
         for k, (tokens, length, score) in enumerate(expected):
@@ -265,8 +318,12 @@ def test_a_beam_without_a_hypothesis_scores_minus_infinity():
     )
     result = kg.beam_search_decode(
         lambda tokens, state: (ops.take(table, tokens, axis=0), state),
-        start_tokens=[0], end_token=2, max_length=1, beam_width=4,
-        pad_token=0, return_all_beams=True,
+        start_tokens=[0],
+        end_token=2,
+        max_length=1,
+        beam_width=4,
+        pad_token=0,
+        return_all_beams=True,
     )
     scores = np.asarray(result.scores)[0]
     np.testing.assert_allclose(scores[:3], np.log([0.6, 0.3, 0.1]), atol=1e-6)
@@ -283,11 +340,14 @@ def test_an_end_token_at_the_first_step():
     np.testing.assert_allclose(result.scores, [0.0], atol=1e-6)
 
 
-# TensorFlow only: it counts Python calls of the step function: TensorFlow's eager loop calls it once per step, JAX traces it once.
+# TensorFlow only: it counts Python calls of the step function: TensorFlow's
+# eager loop calls it once per step, JAX traces it once.
 @pytest.mark.tensorflow_only
 def test_stops_when_every_beam_has_ended():
     calls = []
-    step = bigram_step({"^": {"a": 0.5, "b": 0.5}, "a": {".": 1.0}, "b": {".": 1.0}})
+    step = bigram_step(
+        {"^": {"a": 0.5, "b": 0.5}, "a": {".": 1.0}, "b": {".": 1.0}}
+    )
 
     def counting(tokens, state):
         calls.append(tokens.shape)
@@ -310,8 +370,13 @@ def test_compiled_decoding_gives_the_eager_result(jit_compile, coverage):
     def decode(start_tokens):
         return kg.beam_search_decode(
             lambda t, s: model.step_fn(t, s, with_alignments=coverage),
-            start_tokens, END_ID, 6, 3, state=model.initial_state(),
-            length_penalty=0.6, coverage_penalty=0.3 if coverage else 0.0,
+            start_tokens,
+            END_ID,
+            6,
+            3,
+            state=model.initial_state(),
+            length_penalty=0.6,
+            coverage_penalty=0.3 if coverage else 0.0,
             return_all_beams=True,
         )
 
@@ -335,8 +400,13 @@ def test_dynamic_batch_size_in_a_tf_function():
     @tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])
     def decode(start_tokens):
         return kg.beam_search_decode(
-            step_fn, start_tokens, END_ID, 5, 4,
-            state=tf.zeros_like(start_tokens), return_all_beams=True,
+            step_fn,
+            start_tokens,
+            END_ID,
+            5,
+            4,
+            state=tf.zeros_like(start_tokens),
+            return_all_beams=True,
         )
 
     for batch in (1, 4):

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from keras import ops
 
 import keras_gated as kg
@@ -27,8 +26,12 @@ def test_spells_the_most_likely_letter_at_each_step():
 def test_follows_the_argmax_of_a_prefix_dependent_model():
     model = PrefixModel(vocabulary_size=6, batch_size=3, seed=1)
     result = kg.greedy_decode(
-        model.step_fn, [0, 1, 2], end_token=5, max_length=7,
-        state=model.initial_state(), pad_token=0,
+        model.step_fn,
+        [0, 1, 2],
+        end_token=5,
+        max_length=7,
+        state=model.initial_state(),
+        pad_token=0,
     )
     for b, start in enumerate([0, 1, 2]):
         prefix, score = [start], 0.0
@@ -37,12 +40,15 @@ def test_follows_the_argmax_of_a_prefix_dependent_model():
             prefix.append(int(np.argmax(log_probs)))
             score += log_probs[prefix[-1]]
         tokens = prefix[1:]
-        assert np.asarray(result.sequences)[b].tolist() == tokens + [0] * (7 - len(tokens))
+        assert np.asarray(result.sequences)[b].tolist() == tokens + [0] * (
+            7 - len(tokens)
+        )
         assert int(result.lengths[b]) == len(tokens)
         np.testing.assert_allclose(result.scores[b], score, atol=1e-4)
 
 
-# TensorFlow only: it counts Python calls of the step function: TensorFlow's eager loop calls it once per step, JAX traces it once.
+# TensorFlow only: it counts Python calls of the step function: TensorFlow's
+# eager loop calls it once per step, JAX traces it once.
 @pytest.mark.tensorflow_only
 def test_stops_as_soon_as_every_sequence_has_ended():
     calls = []
@@ -67,7 +73,9 @@ def test_a_sequence_that_never_ends_has_length_max_length():
 
 def test_a_scalar_start_token_takes_the_batch_size_of_the_state():
     model = PrefixModel(vocabulary_size=5, batch_size=4)
-    result = kg.greedy_decode(model.step_fn, 0, 4, 3, state=model.initial_state())
+    result = kg.greedy_decode(
+        model.step_fn, 0, 4, 3, state=model.initial_state()
+    )
     assert result.sequences.shape == (4, 3)
 
 

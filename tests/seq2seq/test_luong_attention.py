@@ -1,7 +1,6 @@
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 import keras_gated as kg
 from tests.seq2seq.cases import length_mask

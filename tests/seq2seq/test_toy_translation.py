@@ -6,11 +6,10 @@ export is a SavedModel. Decoding and training on JAX are covered by the
 other seq2seq tests and the property tests.
 """
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import keras
 
 from tests.seq2seq.toy_task import MAX_WORDS
 from tests.seq2seq.toy_task import Translator
@@ -67,7 +66,8 @@ def test_keras_file_round_trip(trained, held_out, tmp_path):
     data = [held_out[0][:20], held_out[1][:20]]
     np.testing.assert_array_equal(loaded.model(data), translator.model(data))
     np.testing.assert_array_equal(
-        loaded.translate(data[0]).sequences, translator.translate(data[0]).sequences
+        loaded.translate(data[0]).sequences,
+        translator.translate(data[0]).sequences,
     )
 
 

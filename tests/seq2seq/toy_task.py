@@ -10,9 +10,8 @@ Running this file trains it and prints the accuracies:
 
 import time
 
-import numpy as np
-
 import keras
+import numpy as np
 
 import keras_gated as kg
 
@@ -118,12 +117,22 @@ class Translator:
         state = self.initial_state(source)
         if beam_width is None:
             return kg.greedy_decode(
-                self.step_fn, START, END, MAX_WORDS + 1, state=state,
+                self.step_fn,
+                START,
+                END,
+                MAX_WORDS + 1,
+                state=state,
                 pad_token=PAD,
             )
         return kg.beam_search_decode(
-            self.step_fn, START, END, MAX_WORDS + 1, beam_width, state=state,
-            pad_token=PAD, **kwargs,
+            self.step_fn,
+            START,
+            END,
+            MAX_WORDS + 1,
+            beam_width,
+            state=state,
+            pad_token=PAD,
+            **kwargs,
         )
 
 
@@ -149,7 +158,10 @@ if __name__ == "__main__":
     translator.fit(make_data(2000, seed=0))
     print(f"trained in {time.time() - start:.1f} s")
     held_out = make_data(300, seed=1)
-    print(f"token accuracy (teacher forcing): {token_accuracy(translator, held_out):.4f}")
+    print(
+        "token accuracy (teacher forcing): "
+        f"{token_accuracy(translator, held_out):.4f}"
+    )
     for name, width in [("greedy", None), ("beam search (3)", 3)]:
         result = translator.translate(held_out[0], beam_width=width)
         print(f"exact match, {name}: {exact_match(result, held_out):.4f}")
