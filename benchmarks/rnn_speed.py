@@ -75,6 +75,14 @@ CANDIDATES = {
     ),
 }
 
+# A wide input (I=1024, H=128): hoisting must not cost more, relative to
+# the loop, than at the usual shape (the layer-norm route is chosen by its
+# cost, docs/design/0005).
+WIDE_CANDIDATES = {
+    name: CANDIDATES[name]
+    for name in ("keras.layers.LSTM", "kg.LNLSTM", "kg.LNLSTM(precomputed)")
+}
+
 # Long sequences: the SRU loop against its parallel scan.
 LONG_CANDIDATES = {
     "kg.SRU(no v)": ("kg.SRU(no v)", CANDIDATES["kg.SRU(no v)"][1]),
@@ -294,6 +302,13 @@ def main(argv=None):
         help="sequence lengths of the SRU loop vs scan rows",
     )
     parser.add_argument(
+        "--rows",
+        nargs="*",
+        choices=["main", "wide", "long"],
+        default=["main", "wide", "long"],
+        help="which tables to measure",
+    )
+    parser.add_argument(
         "--out",
         default=str(pathlib.Path(__file__).parent / "results"),
         help="folder for results.json and results.png",
@@ -317,13 +332,24 @@ def main(argv=None):
     print(report["machine"])
     shape = ", ".join(f"{k}={v}" for k, v in main_shape.items())
     title = f"float32, {shape}"
-    results = measure(CANDIDATES, repeats=repeats, **main_shape)
-    _print(title, results)
-    report["rows"].append(
-        {"title": title, "shape": main_shape, "results": results}
-    )
+    if "main" in args.rows:
+        results = measure(CANDIDATES, repeats=repeats, **main_shape)
+        _print(title, results)
+        report["rows"].append(
+            {"title": title, "shape": main_shape, "results": results}
+        )
 
-    for steps in long_steps:
+    if "wide" in args.rows:
+        wide = {**main_shape, "features": 1024 if not args.quick else 256}
+        wide["units"] = 128 if not args.quick else 32
+        title = f"wide input: {', '.join(f'{k}={v}' for k, v in wide.items())}"
+        results = measure(WIDE_CANDIDATES, repeats=repeats, **wide)
+        _print(title, results)
+        report["rows"].append(
+            {"title": title, "shape": wide, "results": results}
+        )
+
+    for steps in long_steps if "long" in args.rows else []:
         shape = {**main_shape, "steps": steps}
         title = (
             f"long sequences: {', '.join(f'{k}={v}' for k, v in shape.items())}"

@@ -6,6 +6,7 @@ time instead of deep inside a backend.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -58,16 +59,6 @@ def boolean(name, value):
         raise ValueError(
             f"Received an invalid value for argument `{name}`, expected "
             f"True or False, got {value!r}."
-        )
-    return value
-
-
-def one_of(name, value, choices):
-    """Returns `value`, or raises if it is not one of `choices`."""
-    if value not in choices:
-        raise ValueError(
-            f"Received an invalid value for argument `{name}`, expected one "
-            f"of {sorted(choices)}, got {value!r}."
         )
     return value
 
@@ -219,3 +210,36 @@ def _is_string_dtype(dtype):
     if kind is not None:  # NumPy
         return kind in "USO"
     return "string" in str(dtype) or "str" == str(dtype)
+
+
+def renamed_argument(kwargs, old, new, value, default):
+    """Takes a renamed constructor argument from `kwargs`, with a warning.
+
+    Returns the value of `new`, or the value passed as `old` (removed from
+    `kwargs`) with a `DeprecationWarning`. Passing both is an error.
+    Loading a saved config never warns: `from_config` maps old keys with
+    `renamed_config_key` first (docs/design/0008).
+    """
+    if old not in kwargs:
+        return value
+    old_value = kwargs.pop(old)
+    if value != default:
+        raise ValueError(
+            f"Received both `{old}` and `{new}`; `{old}` is the old name of "
+            f"`{new}`. Pass only {new}={old_value!r}."
+        )
+    warnings.warn(
+        f"The argument `{old}` is renamed `{new}`; pass {new}={old_value!r}.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return old_value
+
+
+def renamed_config_key(config, old, new):
+    """Returns `config` with the key `old` renamed `new` (a saved config)."""
+    if old not in config:
+        return config
+    config = dict(config)
+    config[new] = config.pop(old)
+    return config

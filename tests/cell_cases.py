@@ -1,67 +1,30 @@
-"""The three cells as parametrization cases, with their NumPy references."""
-
-import functools
+"""The registry's cells as parametrization cases (tests/registry.py)."""
 
 import keras
 import numpy as np
 import pytest
 
-import keras_gated as kg
-from tests import numpy_reference as ref
+from tests import registry
 
-CELL_CLASSES = [kg.LNLSTMCell, kg.LNGRUCell, kg.SRUCell]
+# Every cell in the registry; the registry's entries carry the references.
+CELL_CLASSES = [entry.cls for entry in registry.RNN_CELLS]
+FUSABLE_CELL_CLASSES = [entry.cls for entry in registry.fusable_cells()]
 
 all_cells = pytest.mark.parametrize(
     "cell_class", CELL_CLASSES, ids=lambda c: c.__name__
 )
+# The cells that keep the project/step protocol (`FusableCell`).
+fusable_cells = pytest.mark.parametrize(
+    "cell_class", FUSABLE_CELL_CLASSES, ids=lambda c: c.__name__
+)
 
-
-def weights_of(cell):
-    """The cell's weights as float64 NumPy arrays, by name."""
-    return {
-        w.name: keras.ops.convert_to_numpy(w).astype(np.float64)
-        for w in cell.weights
-    }
-
-
-def randomize(cell, seed=0, scale=0.5):
-    """Assigns random normal values to every weight of a built cell."""
-    rng = np.random.default_rng(seed)
-    for w in cell.weights:
-        w.assign(rng.normal(scale=scale, size=w.shape).astype(w.dtype))
+weights_of = registry.weights_of
+randomize = registry.randomize
 
 
 def reference_step(cell):
     """The NumPy step of `cell`, with its current weights and options."""
-    w = weights_of(cell)
-    if isinstance(cell, kg.LNLSTMCell):
-        return functools.partial(
-            ref.ln_lstm_step,
-            w,
-            epsilon=cell.norm_epsilon,
-            carry_normalized_cell=cell.carry_normalized_cell,
-            use_bias=cell.use_bias,
-        )
-    if isinstance(cell, kg.LNGRUCell):
-        return functools.partial(
-            ref.ln_gru_step,
-            w,
-            epsilon=cell.norm_epsilon,
-            use_bias=cell.use_bias,
-        )
-    if isinstance(cell, kg.SRUCell):
-        activation = {
-            "linear": lambda v: v,
-            "tanh": np.tanh,
-        }[keras.activations.serialize(cell.activation)]
-        return functools.partial(
-            ref.sru_step,
-            w,
-            activation=activation,
-            layer_norm_epsilon=cell.norm_epsilon if cell.layer_norm else None,
-            use_bias=cell.use_bias,
-        )
-    raise TypeError(cell)
+    return registry.rnn_cell(cell).reference(cell)
 
 
 def zero_states(cell, batch):

@@ -157,3 +157,40 @@ def run_rnn(
         outputs.append(output)
         previous = output
     return np.stack(outputs, axis=1), states
+
+
+def luong_attention_decoder(
+    inner_step,
+    memory_kernel,
+    attention_kernel,
+    x,
+    memory,
+    memory_mask,
+    inner_states,
+):
+    """`AttentionDecoder(AttentionDecoderCell(cell, "luong"))` in NumPy.
+
+    Luong attention without scale, input feeding, `tanh` attention layer,
+    `output_attention=True` (the defaults), from zero attention and the
+    wrapped cell's `inner_states`:
+
+        h_t, s_t = cell([x_t; a_{t-1}], s_{t-1})
+        α_t = softmax over unmasked i of h_t · (m_i W),  c_t = Σ_i α_ti m_i
+        a_t = tanh([h_t; c_t] W_c),  output_t = a_t
+
+    Returns the outputs `(batch, time, attention_units)`.
+    """
+    keys = memory @ memory_kernel
+    attention = np.zeros((x.shape[0], attention_kernel.shape[1]))
+    states, outputs = list(inner_states), []
+    for t in range(x.shape[1]):
+        h, states = inner_step(np.concatenate([x[:, t], attention], -1), states)
+        scores = np.einsum("bd,btd->bt", h, keys)
+        if memory_mask is not None:
+            scores = np.where(memory_mask, scores, -np.inf)
+        alignments = np.exp(scores - scores.max(-1, keepdims=True))
+        alignments /= alignments.sum(-1, keepdims=True)
+        context = np.einsum("bt,btd->bd", alignments, memory)
+        attention = np.tanh(np.concatenate([h, context], -1) @ attention_kernel)
+        outputs.append(attention)
+    return np.stack(outputs, 1)

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 import keras_gated as kg
+from tests import registry
 
-CELLS = [kg.LNLSTMCell, kg.LNGRUCell, kg.SRUCell]
-LAYERS = [kg.LNLSTM, kg.LNGRU, kg.SRU]
+CELLS = [entry.cls for entry in registry.RNN_CELLS]
+LAYERS = [entry.fused for entry in registry.fusable_cells()]
 CLASSES = CELLS + LAYERS
 VOCABULARY = 5
 
@@ -518,16 +519,16 @@ def _issue_11_rows():
     row("LNLSTM(1)", lambda: kg.LNLSTM(1), r"`units`.*got 1.*no memory")
     for units in (1, 4):
         row(
-            f"SRU({units}, layer_norm=True)-on-1-feature",
-            lambda u=units: kg.SRU(u, layer_norm=True)(_zeros(2, 3, 1)),
-            r"`layer_norm=True` with inputs of 1 feature.*\(2, 1\)",
+            f"SRU({units}, use_layer_norm=True)-on-1-feature",
+            lambda u=units: kg.SRU(u, use_layer_norm=True)(_zeros(2, 3, 1)),
+            r"`use_layer_norm=True` with inputs of 1 feature.*\(2, 1\)",
         )
     row(
-        "rnn-of-SRUCell(layer_norm=True)-on-1-feature",
-        lambda: keras.layers.RNN(kg.SRUCell(4, layer_norm=True))(
+        "rnn-of-SRUCell(use_layer_norm=True)-on-1-feature",
+        lambda: keras.layers.RNN(kg.SRUCell(4, use_layer_norm=True))(
             _zeros(2, 3, 1)
         ),
-        r"`layer_norm=True` with inputs of 1 feature",
+        r"`use_layer_norm=True` with inputs of 1 feature",
     )
 
     # initial_state of another batch than the inputs.

@@ -1,8 +1,8 @@
 """Export: LiteRT with builtin ops only, and a SavedModel in a fresh process.
 
-One model holds every cell (in `keras.layers.RNN`), every fused layer (the
-SRU also as a parallel scan) and the attention decoder, so that one
-conversion covers them all. See docs/export.md.
+One model holds every cell of the registry (in `keras.layers.RNN`), every
+fused-layer variant (the SRU also as a parallel scan) and the attention
+decoder, so that one conversion covers them all. See docs/export.md.
 """
 
 import subprocess
@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import keras_gated as kg
+from tests import registry
 from tests.cell_cases import randomize
 
 pytestmark = pytest.mark.tensorflow_only
@@ -28,20 +29,16 @@ def _every_layer(unroll, steps):
         (None if steps is None else SOURCE_LEN, MEMORY_DIM), name="memory"
     )
     kw = {"return_sequences": True, "unroll": unroll}
+    # Every registry cell in `keras.layers.RNN`, every fused-layer variant.
     outputs = {
-        "LNLSTMCell": keras.layers.RNN(kg.LNLSTMCell(UNITS), **kw)(x),
-        "LNGRUCell": keras.layers.RNN(kg.LNGRUCell(UNITS), **kw)(x),
-        "SRUCell": keras.layers.RNN(kg.SRUCell(UNITS), **kw)(x),
-        "LNLSTM": kg.LNLSTM(UNITS, **kw)(x),
-        "LNGRU": kg.LNGRU(UNITS, **kw)(x),
-        "SRU": kg.SRU(UNITS, **kw)(x),
-        "SRU_parallel_scan": kg.SRU(
-            UNITS, use_recurrent_kernel=False, parallel_scan=True, **kw
-        )(x),
-        "AttentionDecoder": kg.AttentionDecoder(
-            kg.AttentionDecoderCell(kg.LNLSTMCell(UNITS), "bahdanau"), **kw
-        )(x, memory=memory),
+        entry.name: keras.layers.RNN(entry.cls(UNITS), **kw)(x)
+        for entry in registry.RNN_CELLS
     }
+    for name, make in registry.fused_layers().items():
+        outputs[name.replace("-", "_")] = make(UNITS, **kw)(x)
+    outputs["AttentionDecoder"] = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(kg.LNLSTMCell(UNITS), "bahdanau"), **kw
+    )(x, memory=memory)
     model = keras.Model([x, memory], outputs)
     for seed, layer in enumerate(model.layers):
         randomize(layer, seed=seed)

@@ -8,12 +8,15 @@ layers and `AttentionDecoder` bring the outputs back to the TensorFlow
 encodes: these tests run on every backend (CI runs them on JAX too).
 """
 
+import functools
+
 import keras
 import numpy as np
 import pytest
 
 import keras_gated as kg
 from tests import numpy_reference as ref
+from tests import registry
 from tests.cell_cases import randomize
 from tests.cell_cases import reference_step
 from tests.seq2seq.cases import built_decoder
@@ -33,27 +36,8 @@ MASK = np.array(
 BATCH, STEPS = MASK.shape
 
 LAYERS = {
-    "LNLSTM-precomputed": lambda **kw: kg.LNLSTM(
-        UNITS, precompute_projection=True, **kw
-    ),
-    "LNLSTM-in_loop": lambda **kw: kg.LNLSTM(
-        UNITS, precompute_projection=False, **kw
-    ),
-    "LNGRU-precomputed": lambda **kw: kg.LNGRU(
-        UNITS, precompute_projection=True, **kw
-    ),
-    "LNGRU-in_loop": lambda **kw: kg.LNGRU(
-        UNITS, precompute_projection=False, **kw
-    ),
-    "SRU-precomputed": lambda **kw: kg.SRU(
-        UNITS, precompute_projection=True, **kw
-    ),
-    "SRU-in_loop": lambda **kw: kg.SRU(
-        UNITS, precompute_projection=False, **kw
-    ),
-    "SRU-parallel_scan": lambda **kw: kg.SRU(
-        UNITS, use_recurrent_kernel=False, parallel_scan=True, **kw
-    ),
+    name: functools.partial(make, UNITS)
+    for name, make in registry.fused_layers().items()
 }
 FLAGS = {
     "plain": {},

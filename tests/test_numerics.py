@@ -20,6 +20,7 @@ from keras import ops
 
 import keras_gated as kg
 from tests import numpy_reference as ref
+from tests import registry
 from tests.cell_cases import randomize
 from tests.cell_cases import reference_step
 from tests.gradients import loss_and_gradients
@@ -43,18 +44,12 @@ def _fused(layer_class, **kwargs):
     return make
 
 
+# Every cell in `keras.layers.RNN`, every fused-layer variant, and the
+# SRU with its input layer norm (tests/registry.py).
 LAYERS = {
-    "RNN(LNLSTMCell)": _rnn(kg.LNLSTMCell),
-    "RNN(LNGRUCell)": _rnn(kg.LNGRUCell),
-    "RNN(SRUCell)": _rnn(kg.SRUCell),
-    "LNLSTM-precomputed": _fused(kg.LNLSTM, precompute_projection=True),
-    "LNLSTM-in_loop": _fused(kg.LNLSTM, precompute_projection=False),
-    "LNGRU-precomputed": _fused(kg.LNGRU, precompute_projection=True),
-    "LNGRU-in_loop": _fused(kg.LNGRU, precompute_projection=False),
-    "SRU": _fused(kg.SRU, layer_norm=True),
-    "SRU-parallel_scan": _fused(
-        kg.SRU, use_recurrent_kernel=False, parallel_scan=True
-    ),
+    **{f"RNN({e.name})": _rnn(e.cls) for e in registry.RNN_CELLS},
+    **{name: _fused(make) for name, make in registry.fused_layers().items()},
+    "SRU": _fused(kg.SRU, use_layer_norm=True),
 }
 
 
@@ -133,7 +128,7 @@ def test_zero_variance_is_handled_by_epsilon(make, value):
 
 
 def test_layer_norm_of_a_constant_vector_is_beta():
-    # SRU(layer_norm=True) normalizes x itself: a constant x has zero
+    # SRU(use_layer_norm=True) normalizes x itself: a constant x has zero
     # variance, and LN(x) = beta exactly, whatever the constant.
     layer = _built(LAYERS["SRU"], return_sequences=True)
     cell = layer.cell
@@ -245,7 +240,7 @@ MP_CELLS = {
     "LNGRUCell": lambda d: kg.LNGRUCell(MP_UNITS, dtype=d),
     "SRUCell": lambda d: kg.SRUCell(MP_UNITS, dtype=d),
     "SRUCell-layer_norm": lambda d: kg.SRUCell(
-        MP_UNITS, layer_norm=True, dtype=d
+        MP_UNITS, use_layer_norm=True, dtype=d
     ),
 }
 MP_LAYERS = {

@@ -1,34 +1,26 @@
-"""The machinery the three keras_gated cells share (private)."""
+"""The Keras arguments the three keras_gated cells share (private)."""
 
 import keras
 from keras import ops
 
 from keras_gated import _checks
 from keras_gated._compat import DropoutRNNCell
-from keras_gated._layer_norm import layer_norm
-from keras_gated._layer_norm import layer_norm_of_product
+from keras_gated._layer_norm import add_layer_norm_weights
+from keras_gated.cells._fusable_cell import FusableCell
 
 
-class GatedCell(DropoutRNNCell, keras.layers.Layer):
-    """Base of `LNLSTMCell`, `LNGRUCell` and `SRUCell`.
+class GatedCell(DropoutRNNCell, FusableCell):
+    """Base of `LNLSTMCell`, `LNGRUCell` and `SRUCell`: Keras' arguments.
 
-    A cell's work is split in two, so that a layer can hoist the first half
-    out of the time loop:
+    The constructor arguments, their checks and `get_config` that the three
+    cells share with `keras.layers.LSTMCell` (plus the layer-norm
+    initializers and epsilon), the dropout masks of `DropoutRNNCell`, and
+    the check of the input shape in `build`. The project/step protocol is
+    `FusableCell`'s; the layer-norm pieces live in `keras_gated._layer_norm`.
 
-    - `project(inputs, training)` maps inputs, one step `[batch, features]`
-      or a whole sequence `[batch, time, features]`, to everything that
-      depends on the inputs alone (input dropout, `x W`, its layer norm,
-      the bias);
-    - `step(projection, states, training)` runs one time step of the
-      recurrence from one step of that projection.
-
-    `call` composes the two, so a cell inside `keras.layers.RNN` behaves as
-    the equations say, and `keras_gated.LNLSTM` & co. call `project` once
-    on the whole sequence before the loop.
-
-    Subclasses set `state_size`, create their weights in `build` after
-    calling `super().build`, and implement `project`, `step` and
-    `get_config`.
+    Subclasses set `state_size` (and `state_names` if not `("h", "c")`),
+    create their weights in `build` after calling `super().build`, and
+    implement `project`, `step` and `get_config`.
     """
 
     def __init__(
@@ -112,42 +104,15 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
             min_ndim=2, axes={-1: self.input_dim}
         )
 
-    # The names of the states, for error messages.
-    _state_layout = "[h, c]"
-
-    def call(self, inputs, states, training=False):
-        _checks.states("states", states, self.state_size, self._state_layout)
-        _checks.same_batch(
-            "states", states, inputs.shape[0], "the batch of the inputs"
+    def _norm_weights(self, name, size):
+        """One layer norm's gain and shift, with the cell's initializers."""
+        return add_layer_norm_weights(
+            self,
+            name,
+            size,
+            self.norm_gamma_initializer,
+            self.norm_beta_initializer,
         )
-        projection = self.project(inputs, training=training)
-        return self.step(projection, states, training=training)
-
-    def project(self, inputs, training=False):
-        raise NotImplementedError
-
-    def step(self, projection, states, training=False):
-        raise NotImplementedError
-
-    def _add_norm_weights(self, name, size):
-        """Creates the gain and shift of one layer norm.
-
-        They are never autocast, so they stay float32 under mixed precision
-        and layer norm is computed in float32 (see `_layer_norm`).
-        """
-        gamma = self.add_weight(
-            shape=(size,),
-            name=f"{name}_gamma",
-            initializer=self.norm_gamma_initializer,
-            autocast=False,
-        )
-        beta = self.add_weight(
-            shape=(size,),
-            name=f"{name}_beta",
-            initializer=self.norm_beta_initializer,
-            autocast=False,
-        )
-        return gamma, beta
 
     def _input_dropout(self, inputs, training):
         """Applies the input dropout mask, to one step or a whole sequence.
@@ -170,49 +135,6 @@ class GatedCell(DropoutRNNCell, keras.layers.Layer):
         if not (training and self.recurrent_dropout > 0):
             return state
         return state * self.get_recurrent_dropout_mask(state)
-
-    def _matmul(self, inputs, kernel, bias=None):
-        """`inputs @ kernel (+ bias)`, for one step or a whole sequence.
-
-        A sequence is flattened to `[batch * time, features]` so that the
-        backend runs one large matrix product, and the bias is added to that
-        2-D product, where TensorFlow fuses it into the MatMul.
-        """
-        if len(inputs.shape) == 2:
-            out = ops.matmul(inputs, kernel)
-            return out if bias is None else out + bias
-        shape = ops.shape(inputs)
-        out = ops.matmul(ops.reshape(inputs, (-1, shape[-1])), kernel)
-        if bias is not None:
-            out = out + bias
-        return ops.reshape(out, (shape[0], shape[1], kernel.shape[-1]))
-
-    def _normalized_projection(self, inputs, kernel, gamma, beta):
-        """`LN(inputs @ kernel; gamma, beta)`, for a step or a sequence.
-
-        A float32/float64 sequence takes the cheaper, equivalent route of
-        `layer_norm_of_product`, which never streams the wide product
-        through a plain layer norm.
-        """
-        dtype = keras.backend.standardize_dtype(inputs.dtype)
-        if len(inputs.shape) == 3 and dtype in ("float32", "float64"):
-            shape = ops.shape(inputs)
-            flat = ops.reshape(inputs, (-1, shape[-1]))
-            normalized = layer_norm_of_product(
-                flat, kernel, gamma, beta, self.norm_epsilon
-            )
-            return ops.reshape(
-                normalized, (shape[0], shape[1], kernel.shape[-1])
-            )
-        return layer_norm(
-            self._matmul(inputs, kernel), gamma, beta, self.norm_epsilon
-        )
-
-    def get_initial_state(self, batch_size=None):
-        return [
-            ops.zeros((batch_size, size), dtype=self.compute_dtype)
-            for size in self.state_size
-        ]
 
     def get_config(self):
         config = {

@@ -2,6 +2,7 @@ import keras
 from keras import ops
 
 from keras_gated._layer_norm import layer_norm
+from keras_gated._layer_norm import layer_norm_of_projection
 from keras_gated.cells._gated_cell import GatedCell
 
 
@@ -107,7 +108,7 @@ class LNGRUCell(GatedCell):
         https://arxiv.org/abs/1607.06450
     """
 
-    _state_layout = "[h]"
+    state_names = ("h",)
 
     def __init__(
         self,
@@ -183,11 +184,11 @@ class LNGRUCell(GatedCell):
             )
         else:
             self.bias = None
-        self.kernel_norm_gamma, self.kernel_norm_beta = self._add_norm_weights(
+        self.kernel_norm_gamma, self.kernel_norm_beta = self._norm_weights(
             "kernel_norm", 3 * units
         )
         self.recurrent_norm_gamma, self.recurrent_norm_beta = (
-            self._add_norm_weights("recurrent_norm", 3 * units)
+            self._norm_weights("recurrent_norm", 3 * units)
         )
 
     def project(self, inputs, training=False):
@@ -196,11 +197,12 @@ class LNGRUCell(GatedCell):
         if self.use_bias:
             # LN(x W) + b with one pass less: b joins the norm's shift.
             shift = shift + ops.cast(self.bias, shift.dtype)
-        return self._normalized_projection(
+        return layer_norm_of_projection(
             self._input_dropout(inputs, training),
             self.kernel,
             self.kernel_norm_gamma,
             shift,
+            self.norm_epsilon,
         )
 
     def step(self, projection, states, training=False):

@@ -3,6 +3,7 @@ from keras import ops
 
 from keras_gated import _checks
 from keras_gated._layer_norm import layer_norm
+from keras_gated._layer_norm import layer_norm_of_projection
 from keras_gated.cells._gated_cell import GatedCell
 
 
@@ -233,13 +234,13 @@ class LNLSTMCell(GatedCell):
             )
         else:
             self.bias = None
-        self.kernel_norm_gamma, self.kernel_norm_beta = self._add_norm_weights(
+        self.kernel_norm_gamma, self.kernel_norm_beta = self._norm_weights(
             "kernel_norm", 4 * units
         )
         self.recurrent_norm_gamma, self.recurrent_norm_beta = (
-            self._add_norm_weights("recurrent_norm", 4 * units)
+            self._norm_weights("recurrent_norm", 4 * units)
         )
-        self.state_norm_gamma, self.state_norm_beta = self._add_norm_weights(
+        self.state_norm_gamma, self.state_norm_beta = self._norm_weights(
             "state_norm", units
         )
 
@@ -249,11 +250,12 @@ class LNLSTMCell(GatedCell):
         if self.use_bias:
             # LN(x W) + b with one pass less: b joins the norm's shift.
             shift = shift + ops.cast(self.bias, shift.dtype)
-        return self._normalized_projection(
+        return layer_norm_of_projection(
             self._input_dropout(inputs, training),
             self.kernel,
             self.kernel_norm_gamma,
             shift,
+            self.norm_epsilon,
         )
 
     def step(self, projection, states, training=False):

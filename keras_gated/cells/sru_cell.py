@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_gated import _checks
 from keras_gated._layer_norm import layer_norm
+from keras_gated._ops import sequence_matmul
 from keras_gated.cells._gated_cell import GatedCell
 
 
@@ -30,7 +31,7 @@ class SRUCell(GatedCell):
     ```
 
     where the highway input `x̂_t` is `x_t` itself when the input has `u`
-    features, and `x_t P` otherwise. With `layer_norm=True`, every `x_t W`
+    features, and `x_t P` otherwise. With `use_layer_norm=True`, every `x_t W`
     above (and `x_t P`) is computed from `LN(x_t; γ, β)` instead of `x_t`,
     as in the `sru` package; an identity highway still carries the raw
     `x_t`.
@@ -42,7 +43,7 @@ class SRUCell(GatedCell):
     - `recurrent_kernel`, shape `(2u,)` = `[v_f, v_r]`, element-wise
       (absent when `use_recurrent_kernel=False`, i.e. `v_f = v_r = 0`);
     - `bias`, shape `(2u,)` = `[b_f, b_r]` (when `use_bias`);
-    - `input_norm_gamma`/`_beta`, `(d,)`, when `layer_norm=True`.
+    - `input_norm_gamma`/`_beta`, `(d,)`, when `use_layer_norm=True`.
 
     State: `[h, c]`, both `(batch, u)`. The output is `h`, the first state
     (note the order: `keras.layers.RNN` on JAX repeats `states[0]` at masked
@@ -65,7 +66,7 @@ class SRUCell(GatedCell):
 
     - The `sru` package multiplies the highway term by a constant
       `sqrt(1 + 2 exp(highway_bias))` (its `rescale=True`) and shrinks
-      `kernel` by 10 when `layer_norm=True`. Neither is in the paper's
+      `kernel` by 10 when `use_layer_norm=True`. Neither is in the paper's
       equations, so neither is done here.
     - Dropout (`dropout`) multiplies `x_t` before `x_t W` (the identity
       highway keeps the raw `x_t`); recurrent dropout (`recurrent_dropout`)
@@ -100,9 +101,12 @@ class SRUCell(GatedCell):
         recurrent_dropout: Float in `[0, 1)`, dropout rate on `c_{t-1}` in
             the gates. Default: 0.
         seed: Random seed for the dropout masks.
-        layer_norm: Whether to layer-normalize `x_t` before the projection.
-            Refused (at build) on 1-feature inputs, where the norm of the
-            single feature is always `β`. Default: `False`.
+        use_layer_norm: Whether to layer-normalize `x_t` before the
+            projection. Refused (at build) on 1-feature inputs, where the
+            norm of the single feature is always `β`. Default: `False`.
+            (Called `layer_norm` in keras_gated 0.1; that name still
+            works, with a `DeprecationWarning`, and configs saved with it
+            still load.)
         norm_gamma_initializer: Initializer for the layer-norm gain `γ`.
             Default: `"ones"`.
         norm_beta_initializer: Initializer for the layer-norm shift `β`.
@@ -149,7 +153,7 @@ class SRUCell(GatedCell):
         dropout=0.0,
         recurrent_dropout=0.0,
         seed=None,
-        layer_norm=False,
+        use_layer_norm=False,
         norm_gamma_initializer="ones",
         norm_beta_initializer="zeros",
         norm_epsilon=1e-3,
@@ -158,7 +162,10 @@ class SRUCell(GatedCell):
         use_recurrent_kernel = _checks.boolean(
             "use_recurrent_kernel", use_recurrent_kernel
         )
-        layer_norm = _checks.boolean("layer_norm", layer_norm)
+        use_layer_norm = _checks.renamed_argument(
+            kwargs, "layer_norm", "use_layer_norm", use_layer_norm, False
+        )
+        use_layer_norm = _checks.boolean("use_layer_norm", use_layer_norm)
         if recurrent_dropout and not use_recurrent_kernel:
             raise ValueError(
                 "Received recurrent_dropout="
@@ -190,26 +197,26 @@ class SRUCell(GatedCell):
             **kwargs,
         )
         self.use_recurrent_kernel = use_recurrent_kernel
-        self.layer_norm = layer_norm
+        self.use_layer_norm = use_layer_norm
         self.state_size = [self.units, self.units]
 
     def build(self, input_shape):
         super().build(input_shape)
-        if self.layer_norm and self.input_dim == 1:
+        if self.use_layer_norm and self.input_dim == 1:
             raise ValueError(
-                "Received `layer_norm=True` with inputs of 1 feature "
+                "Received `use_layer_norm=True` with inputs of 1 feature "
                 f"(input shape {tuple(input_shape)}). Layer norm over one "
                 "value always returns its offset `β`, so the cell's output "
                 "would not depend on its input at all (its gradient with "
                 "respect to the input would be exactly 0). Use "
-                "`layer_norm=False` for 1-feature inputs."
+                "`use_layer_norm=False` for 1-feature inputs."
             )
         units = self.units
         self.has_highway_projection = self.input_dim != units
         blocks = 4 if self.has_highway_projection else 3
-        if self.layer_norm:
-            self.input_norm_gamma, self.input_norm_beta = (
-                self._add_norm_weights("input_norm", self.input_dim)
+        if self.use_layer_norm:
+            self.input_norm_gamma, self.input_norm_beta = self._norm_weights(
+                "input_norm", self.input_dim
             )
         self.kernel = self.add_weight(
             shape=(self.input_dim, blocks * units),
@@ -261,7 +268,7 @@ class SRUCell(GatedCell):
         `(batch, time, features)`; the result has `4 * units` features.
         """
         highway = inputs
-        if self.layer_norm:
+        if self.use_layer_norm:
             inputs = layer_norm(
                 inputs,
                 self.input_norm_gamma,
@@ -273,36 +280,79 @@ class SRUCell(GatedCell):
             # [0, b_f, b_r] over the first 3u columns, 0 over P's.
             width = self.kernel.shape[-1]
             bias = ops.pad(self.bias, [[self.units, width - 3 * self.units]])
-        projection = self._matmul(
+        projection = sequence_matmul(
             self._input_dropout(inputs, training), self.kernel, bias
         )
         if self.has_highway_projection:
             return projection
         return ops.concatenate([projection, highway], axis=-1)
 
+    # The SRU's equations, one home each: the cell's `step` and the fused
+    # layer's parallel scan (`keras_gated.SRU`) are both built from them.
+
+    def split_projection(self, projection):
+        """Splits `project`'s output into `x̃_t`, the gate inputs and `x̂_t`.
+
+        The gate inputs are `[x_t W_f + b_f, x_t W_r + b_r]`, `2 * units`
+        wide; `x̃_t` and `x̂_t` are `units` wide.
+        """
+        units = self.units
+        return ops.split(projection, [units, 3 * units], axis=-1)
+
+    def gates(self, gate_inputs, c_tm1=None, training=False):
+        """Returns `f_t, r_t` from the gate inputs (and `c_{t-1}`).
+
+        `c_tm1` is `None` without the recurrent kernel (`v_f = v_r = 0`),
+        when the gates depend on the input alone.
+        """
+        if c_tm1 is not None:
+            # [v_f, v_r] ⊙ [c, c]: both gates in one operation.
+            c_gates = self._recurrent_dropout(c_tm1, training)
+            gate_inputs = gate_inputs + self.recurrent_kernel * (
+                ops.concatenate([c_gates, c_gates], axis=-1)
+            )
+        return ops.split(self.recurrent_activation(gate_inputs), 2, axis=-1)
+
+    @staticmethod
+    def transition(f, x_tilde):
+        """The cell-state update as an affine map of `c_{t-1}`.
+
+        Returns `(a, b)` with `c_t = a ⊙ c_{t-1} + b`: `a = f_t` and
+        `b = (1 − f_t) ⊙ x̃_t`. (Not `x̃ + f (c − x̃)`, one operation less:
+        when `|x̃| >> |c|` that rounds `c` to the precision of `x̃`, even
+        when `f` is exactly 1.)
+        """
+        return f, (1 - f) * x_tilde
+
+    def highway_output(self, r, c, highway):
+        """`h_t = r_t ⊙ g(c_t) + (1 − r_t) ⊙ x̂_t`."""
+        return r * self.activation(c) + (1 - r) * highway
+
     def step(self, projection, states, training=False):
         """One time step from `project`'s output for that step."""
         c_tm1 = states[1]
-        units = self.units
-        x_tilde, gates, highway = ops.split(
-            projection, [units, 3 * units], axis=-1
+        x_tilde, gate_inputs, highway = self.split_projection(projection)
+        f, r = self.gates(
+            gate_inputs,
+            c_tm1 if self.use_recurrent_kernel else None,
+            training=training,
         )
-        if self.use_recurrent_kernel:
-            # [v_f, v_r] ⊙ [c, c]: both gates in one operation.
-            c_gates = self._recurrent_dropout(c_tm1, training)
-            gates = gates + self.recurrent_kernel * ops.concatenate(
-                [c_gates, c_gates], axis=-1
-            )
-        f, r = ops.split(self.recurrent_activation(gates), 2, axis=-1)
-        # Not x̃ + f (c - x̃), one operation less: when |x̃| >> |c| that
-        # rounds c to the precision of x̃, even when f is exactly 1.
-        c = f * c_tm1 + (1 - f) * x_tilde
-        h = r * self.activation(c) + (1 - r) * highway
+        a, b = self.transition(f, x_tilde)
+        c = a * c_tm1 + b
+        h = self.highway_output(r, c, highway)
         return h, [h, c]
 
     def get_config(self):
         config = {
             "use_recurrent_kernel": self.use_recurrent_kernel,
-            "layer_norm": self.layer_norm,
+            "use_layer_norm": self.use_layer_norm,
         }
         return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config):
+        # keras_gated 0.1 saved `use_layer_norm` as `layer_norm`; such files
+        # load without a warning (docs/design/0008).
+        return cls(
+            **_checks.renamed_config_key(config, "layer_norm", "use_layer_norm")
+        )

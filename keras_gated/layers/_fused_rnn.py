@@ -1,5 +1,8 @@
 """The fused-layer machinery shared by LNLSTM, LNGRU and SRU (private)."""
 
+import inspect
+import re
+
 import keras
 from keras import ops
 from keras import tree
@@ -28,6 +31,25 @@ def on_accelerator():
 
         return torch.cuda.is_available()
     return False
+
+
+def keras_default_name(layer_class):
+    """The name Keras gives a layer of `layer_class` by default.
+
+    Keras' own rule (`LNLSTMCell` -> `lnlstm_cell`), before the `_1`, `_2`
+    suffixes it adds to make names unique.
+    """
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", layer_class.__name__)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _cell_attribute(name):
+    def get(self):
+        return getattr(self.cell, name)
+
+    get.__name__ = name
+    get.__doc__ = f"The cell's `{name}` (read-only)."
+    return property(get)
 
 
 class FusedRNN(keras.layers.RNN):
@@ -76,22 +98,34 @@ class FusedRNN(keras.layers.RNN):
         self.precompute_projection = precompute_projection
         self.input_spec = keras.layers.InputSpec(ndim=3)
 
-    @staticmethod
-    def _cell_kwargs(layer_kwargs, name):
+    # The class of the cell; set by each subclass. Every argument of its
+    # constructor is an attribute of the layer, read from the cell, as
+    # `keras.layers.LSTM(4, dropout=0.1).dropout` is.
+    cell_class = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.cell_class is None:
+            return
+        for name in inspect.signature(cls.cell_class).parameters:
+            if name != "kwargs" and name not in vars(cls):
+                setattr(cls, name, _cell_attribute(name))
+
+    @classmethod
+    def _cell_kwargs(cls, layer_kwargs):
         """The base-layer arguments the cell shares with its layer.
 
         As in `keras.layers.LSTM`: the cell takes the layer's dtype policy
-        and trainability, and a fixed name so weight paths are stable.
+        and trainability, and the name Keras gives a cell of its class, so
+        that weight paths have the same cell segment whether the cell was
+        built by this layer or passed to `keras.layers.RNN`
+        (`lnlstm/lnlstm_cell/kernel` and `rnn/lnlstm_cell/kernel`).
         """
         return {
             "dtype": layer_kwargs.get("dtype"),
             "trainable": layer_kwargs.get("trainable", True),
-            "name": name,
+            "name": keras_default_name(cls.cell_class),
         }
-
-    @property
-    def units(self):
-        return self.cell.units
 
     def build(self, sequences_shape, initial_state_shape=None):
         sequences_shape = tuple(sequences_shape)
@@ -114,7 +148,7 @@ class FusedRNN(keras.layers.RNN):
                 "initial_state",
                 initial_state,
                 self.cell.state_size,
-                self.cell._state_layout,
+                self.cell.state_layout,
             )
             _checks.same_batch(
                 "initial_state",

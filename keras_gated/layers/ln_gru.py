@@ -83,6 +83,8 @@ class LNGRU(FusedRNN):
         https://arxiv.org/abs/1607.06450
     """
 
+    cell_class = LNGRUCell
+
     def __init__(
         self,
         units,
@@ -133,7 +135,7 @@ class LNGRU(FusedRNN):
             norm_gamma_initializer=norm_gamma_initializer,
             norm_beta_initializer=norm_beta_initializer,
             norm_epsilon=norm_epsilon,
-            **self._cell_kwargs(kwargs, "ln_gru_cell"),
+            **self._cell_kwargs(kwargs),
         )
         super().__init__(
             cell,

@@ -81,6 +81,8 @@ class LNLSTM(FusedRNN):
         https://arxiv.org/abs/1607.06450
     """
 
+    cell_class = LNLSTMCell
+
     def __init__(
         self,
         units,
@@ -135,7 +137,7 @@ class LNLSTM(FusedRNN):
             norm_beta_initializer=norm_beta_initializer,
             norm_epsilon=norm_epsilon,
             carry_normalized_cell=carry_normalized_cell,
-            **self._cell_kwargs(kwargs, "ln_lstm_cell"),
+            **self._cell_kwargs(kwargs),
         )
         super().__init__(
             cell,

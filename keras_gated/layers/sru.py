@@ -51,7 +51,7 @@ class SRU(FusedRNN):
             kernel_initializer, recurrent_initializer, bias_initializer,
             kernel_regularizer, recurrent_regularizer, bias_regularizer,
             kernel_constraint, recurrent_constraint, bias_constraint,
-            dropout, recurrent_dropout, seed, layer_norm,
+            dropout, recurrent_dropout, seed, use_layer_norm,
             norm_gamma_initializer, norm_beta_initializer, norm_epsilon:
             As in `keras_gated.SRUCell`.
         parallel_scan: Whether to run the recurrence as a parallel scan.
@@ -97,6 +97,8 @@ class SRU(FusedRNN):
         https://arxiv.org/abs/1709.02755
     """
 
+    cell_class = SRUCell
+
     def __init__(
         self,
         units,
@@ -116,7 +118,7 @@ class SRU(FusedRNN):
         dropout=0.0,
         recurrent_dropout=0.0,
         seed=None,
-        layer_norm=False,
+        use_layer_norm=False,
         norm_gamma_initializer="ones",
         norm_beta_initializer="zeros",
         norm_epsilon=1e-3,
@@ -130,6 +132,9 @@ class SRU(FusedRNN):
         precompute_projection="auto",
         **kwargs,
     ):
+        use_layer_norm = _checks.renamed_argument(
+            kwargs, "layer_norm", "use_layer_norm", use_layer_norm, False
+        )
         parallel_scan = _checks.boolean("parallel_scan", parallel_scan)
         if parallel_scan and use_recurrent_kernel:
             raise ValueError(
@@ -158,11 +163,11 @@ class SRU(FusedRNN):
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             seed=seed,
-            layer_norm=layer_norm,
+            use_layer_norm=use_layer_norm,
             norm_gamma_initializer=norm_gamma_initializer,
             norm_beta_initializer=norm_beta_initializer,
             norm_epsilon=norm_epsilon,
-            **self._cell_kwargs(kwargs, "sru_cell"),
+            **self._cell_kwargs(kwargs),
         )
         super().__init__(
             cell,
@@ -192,16 +197,15 @@ class SRU(FusedRNN):
         if self.go_backwards:
             projection = ops.flip(projection, axis=1)
             keep = None if mask is None else ops.flip(keep, axis=1)
-        x_tilde, f, r, highway = ops.split(projection, 4, axis=-1)
-        f = cell.recurrent_activation(f)
-        a, b = f, (1 - f) * x_tilde
+        x_tilde, gate_inputs, highway = cell.split_projection(projection)
+        f, r = cell.gates(gate_inputs)
+        a, b = cell.transition(f, x_tilde)
         if mask is not None:
             # Masked steps are the identity map.
             a = ops.where(keep, a, ops.ones_like(a))
             b = ops.where(keep, b, ops.zeros_like(b))
         c = linear_recurrence(a, b, c_0, unroll=self.unroll)
-        r = cell.recurrent_activation(r)
-        h = r * cell.activation(c) + (1 - r) * highway
+        h = cell.highway_output(r, c, highway)
         if mask is None:
             outputs, h_last = h, h[:, -1]
         else:
@@ -220,3 +224,10 @@ class SRU(FusedRNN):
 
     def get_config(self):
         return {**super().get_config(), "parallel_scan": self.parallel_scan}
+
+    @classmethod
+    def from_config(cls, config):
+        # keras_gated 0.1 saved `use_layer_norm` as `layer_norm` (0008).
+        return cls(
+            **_checks.renamed_config_key(config, "layer_norm", "use_layer_norm")
+        )

@@ -62,8 +62,8 @@ def test_fixed_weights_with_identity_highway():
     "kwargs, features",
     [
         ({}, 6),
-        ({"layer_norm": True}, 4),
-        ({"layer_norm": True}, 6),
+        ({"use_layer_norm": True}, 4),
+        ({"use_layer_norm": True}, 6),
         ({"activation": "tanh"}, 4),
         ({"use_recurrent_kernel": False}, 4),
         ({"use_bias": False}, 6),
@@ -101,7 +101,7 @@ def test_options_match_the_reference(kwargs, features):
         ),
         (
             5,
-            {"layer_norm": True},
+            {"use_layer_norm": True},
             {
                 "input_norm_gamma": (5,),
                 "input_norm_beta": (5,),
@@ -166,7 +166,7 @@ def test_recurrent_dropout_needs_the_recurrent_kernel():
         kg.SRUCell(3, use_recurrent_kernel=False, recurrent_dropout=0.2)
 
 
-@pytest.mark.parametrize("argument", ["use_recurrent_kernel", "layer_norm"])
+@pytest.mark.parametrize("argument", ["use_recurrent_kernel", "use_layer_norm"])
 def test_boolean_options_are_validated(argument):
     with pytest.raises(ValueError, match=f"`{argument}`.*1"):
         kg.SRUCell(2, **{argument: 1})

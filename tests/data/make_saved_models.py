@@ -42,7 +42,7 @@ def build_model():
             kg.LNGRUCell(UNITS, dropout=0.1, seed=3), go_backwards=True
         )(x),
         "rnn_sru_cell": keras.layers.RNN(
-            kg.SRUCell(UNITS, layer_norm=True, activation="tanh"),
+            kg.SRUCell(UNITS, use_layer_norm=True, activation="tanh"),
             return_sequences=True,
         )(x),
         "ln_lstm": kg.LNLSTM(

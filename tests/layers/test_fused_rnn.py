@@ -11,13 +11,16 @@ import tensorflow as tf
 from keras import ops
 
 import keras_gated as kg
+from tests import registry
 from tests.cell_cases import randomize
 from tests.gradients import assert_float64_gradients_match_finite_differences
 
 BATCH, STEPS, FEATURES, UNITS = 3, 6, 4, 5
 
 all_layers = pytest.mark.parametrize(
-    "layer_class", [kg.LNLSTM, kg.LNGRU, kg.SRU], ids=lambda c: c.__name__
+    "layer_class",
+    [entry.fused for entry in registry.fusable_cells()],
+    ids=lambda c: c.__name__,
 )
 # Both implementations, whatever "auto" picks on the test machine.
 both_paths = pytest.mark.parametrize(
@@ -355,3 +358,66 @@ def test_unknown_sequence_length_in_a_graph(
         np.testing.assert_allclose(
             model.predict(x, verbose=0), reference(x), atol=1e-5
         )
+
+
+# --- Keras' conventions ------------------------------------------------------
+
+
+@all_layers
+def test_every_cell_argument_is_an_attribute_of_the_layer(layer_class):
+    """As `keras.layers.LSTM(4, dropout=0.1).dropout` is 0.1."""
+    import inspect
+
+    layer = layer_class(UNITS, dropout=0.25, recurrent_dropout=0.0, seed=3)
+    names = [
+        name
+        for name in inspect.signature(layer_class.cell_class).parameters
+        if name != "kwargs"
+    ]
+    assert {"units", "dropout", "activation", "kernel_initializer"} <= set(
+        names
+    )
+    for name in names:
+        assert getattr(layer, name) is getattr(layer.cell, name), name
+    assert layer.dropout == 0.25 and layer.seed == 3
+
+
+@all_layers
+def test_weight_paths_have_one_cell_segment(layer_class):
+    """`lnlstm/lnlstm_cell/kernel` and `rnn/lnlstm_cell/kernel` alike."""
+    import re
+
+    fused = layer_class(UNITS)
+    fused.build((None, None, FEATURES))
+    rnn = keras.layers.RNN(layer_class.cell_class(UNITS))
+    rnn.build((None, None, FEATURES))
+
+    def cell_segments(layer):
+        # Keras makes names unique with `_1`, `_2` suffixes.
+        return {
+            re.sub(r"_\d+$", "", w.path.split("/")[-2]) for w in layer.weights
+        }
+
+    assert cell_segments(fused) == cell_segments(rnn)
+    assert len(cell_segments(fused)) == 1
+
+
+def test_fused_layers_read_no_private_attribute_of_their_cell():
+    """The protocol (`FusableCell`) is all a fused layer may rely on."""
+    import ast
+    import pathlib
+
+    folder = pathlib.Path(kg.__file__).parent / "layers"
+    offending = []
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and "cell" in ast.unparse(node.value)
+            ):
+                offending.append(
+                    f"{path.name}:{node.lineno} {ast.unparse(node)}"
+                )
+    assert not offending, offending

@@ -192,3 +192,31 @@ def test_config_is_flat():
     assert config["parallel_scan"] is True
     assert config["use_recurrent_kernel"] is False
     assert "cell" not in config
+
+
+# --- `layer_norm` renamed `use_layer_norm` -----------------------------------
+
+
+@pytest.mark.parametrize("make", [kg.SRU, kg.SRUCell], ids=["SRU", "SRUCell"])
+def test_the_old_name_layer_norm_still_works_with_a_warning(make):
+    with pytest.warns(DeprecationWarning, match="use_layer_norm"):
+        layer = make(4, layer_norm=True)
+    assert layer.use_layer_norm is True
+    assert "layer_norm" not in layer.get_config()
+
+
+@pytest.mark.parametrize("make", [kg.SRU, kg.SRUCell], ids=["SRU", "SRUCell"])
+def test_a_config_saved_with_layer_norm_loads_without_a_warning(make):
+    import warnings
+
+    config = make(4, use_layer_norm=True).get_config()
+    config["layer_norm"] = config.pop("use_layer_norm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer = make.from_config(config)
+    assert layer.use_layer_norm is True
+
+
+def test_both_names_at_once_is_an_error():
+    with pytest.raises(ValueError, match="layer_norm"):
+        kg.SRU(4, layer_norm=True, use_layer_norm=True)

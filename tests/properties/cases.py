@@ -12,6 +12,8 @@ import dataclasses
 import numpy as np
 from hypothesis import strategies as st
 
+from tests import registry
+
 MAX_BATCH, MAX_STEPS, MAX_FEATURES, MAX_UNITS = 4, 6, 5, 5
 
 MASK_ROWS = ("full", "right_padding", "left_padding", "holes", "empty")
@@ -99,18 +101,5 @@ def cases(draw, unroll=True, max_steps=MAX_STEPS):
     )
 
 
-# The options of each cell that change its equations.
-CELL_OPTIONS = {
-    "LNLSTMCell": st.fixed_dictionaries(
-        {"use_bias": st.booleans(), "carry_normalized_cell": st.booleans()}
-    ),
-    "LNGRUCell": st.fixed_dictionaries({"use_bias": st.booleans()}),
-    "SRUCell": st.fixed_dictionaries(
-        {
-            "use_bias": st.booleans(),
-            "use_recurrent_kernel": st.booleans(),
-            "layer_norm": st.booleans(),
-            "activation": st.sampled_from(["linear", "tanh"]),
-        }
-    ),
-}
+# The options of each cell that change its equations, from the registry.
+CELL_OPTIONS = {entry.name: entry.options for entry in registry.RNN_CELLS}

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import keras_gated as kg
 from tests import numpy_reference as ref
+from tests import registry
 from tests.cell_cases import keras_rnn_masking
 from tests.cell_cases import randomize
 from tests.cell_cases import reference_step
@@ -28,8 +29,9 @@ from tests.properties.cases import cases
 
 ATOL = 1e-5
 
-CELLS = [kg.LNLSTMCell, kg.LNGRUCell, kg.SRUCell]
-LAYERS = {kg.LNLSTMCell: kg.LNLSTM, kg.LNGRUCell: kg.LNGRU, kg.SRUCell: kg.SRU}
+CELLS = [entry.cls for entry in registry.RNN_CELLS]
+FUSABLE = [entry.cls for entry in registry.fusable_cells()]
+LAYERS = {entry.cls: entry.fused for entry in registry.fusable_cells()}
 
 # Built cells, reused by the examples of one test that share their shapes
 # and options (building is most of the cost of a tiny example).
@@ -112,7 +114,9 @@ def test_rnn_of_cell_matches_numpy(cell_class, data):
 @pytest.mark.parametrize(
     "precompute", [True, False], ids=["precomputed", "in_loop"]
 )
-@pytest.mark.parametrize("cell_class", CELLS, ids=lambda c: LAYERS[c].__name__)
+@pytest.mark.parametrize(
+    "cell_class", FUSABLE, ids=lambda c: LAYERS[c].__name__
+)
 @given(data=st.data())
 def test_fused_layer_matches_numpy(cell_class, precompute, data):
     case = data.draw(cases(), label="case")

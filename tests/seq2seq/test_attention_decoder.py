@@ -471,8 +471,6 @@ def test_attends_over_a_flattened_image_feature_map():
     assert alignments.shape == (2, 3, 16)
     alignments = np.asarray(alignments)
     np.testing.assert_allclose(np.sum(alignments, -1), 1.0, atol=1e-6)
-    # A 4 x 4 attention map per word, ready for a heatmap.
-    assert np.reshape(alignments, (2, 3, 4, 4)).shape == (2, 3, 4, 4)
 
 
 # --- Serialization ---------------------------------------------------------

@@ -1,7 +1,9 @@
 """The contract every keras_gated cell keeps inside `keras.layers.RNN`.
 
-Parametrized over the three cells; each cell's own file tests what is
-specific to it (fixed values, options, weight layout).
+Parametrized over the registry's cells (tests/registry.py); the protocol
+tests (`project`, `step`) over those that keep `FusableCell`'s. Each cell's
+own file tests what is specific to it (fixed values, options, weight
+layout).
 """
 
 import keras
@@ -13,6 +15,7 @@ from keras import ops
 import keras_gated as kg
 from tests import numpy_reference as ref
 from tests.cell_cases import all_cells
+from tests.cell_cases import fusable_cells
 from tests.cell_cases import keras_rnn_masking
 from tests.cell_cases import randomize
 from tests.cell_cases import reference_step
@@ -90,7 +93,7 @@ def test_stepping_the_cell_by_hand_equals_the_loop(cell_class):
         np.testing.assert_allclose(state, expected, atol=1e-6)
 
 
-@all_cells
+@fusable_cells
 def test_call_is_project_then_step(cell_class):
     rnn, cell = _built_rnn(cell_class)
     x = _inputs()[:, 0]
@@ -102,7 +105,7 @@ def test_call_is_project_then_step(cell_class):
         np.testing.assert_allclose(state, expected, atol=1e-6)
 
 
-@all_cells
+@fusable_cells
 def test_project_of_a_sequence_equals_project_of_each_step(cell_class):
     rnn, cell = _built_rnn(cell_class)
     x = _inputs()
@@ -113,7 +116,7 @@ def test_project_of_a_sequence_equals_project_of_each_step(cell_class):
         )
 
 
-@all_cells
+@fusable_cells
 def test_project_shares_one_dropout_mask_over_time(cell_class):
     cell = cell_class(UNITS, dropout=0.5, seed=2)
     cell.build((None, FEATURES))
@@ -484,3 +487,24 @@ def test_wrong_feature_size_after_build_is_a_clear_error(cell_class):
     rnn(np.zeros((2, 3, 5), "float32"))
     with pytest.raises(ValueError, match="expected axis -1.*value 5.*7"):
         rnn(np.zeros((2, 3, 7), "float32"))
+
+
+@all_cells
+def test_state_names_name_every_state(cell_class):
+    cell = cell_class(UNITS)
+    names = getattr(cell, "state_names", None)
+    if names is not None:
+        assert len(names) == len(cell.state_size)
+        assert cell.state_layout == "[" + ", ".join(names) + "]"
+
+
+@fusable_cells
+def test_keeps_the_fusable_cell_protocol(cell_class):
+    from keras_gated.cells._fusable_cell import FusableCell
+
+    cell = cell_class(UNITS)
+    assert isinstance(cell, FusableCell)
+    for member in ("project", "step", "state_size", "state_names"):
+        assert getattr(type(cell), member, None) is not None or hasattr(
+            cell, member
+        ), member
