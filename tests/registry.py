@@ -67,6 +67,9 @@ class RNNCell:
             must keep the `FusableCell` protocol.
         fused_variants: Names and constructor options of the fused-layer
             configurations that the generic layer tests run.
+        accepts: `accepts(features, units, options)` says whether the cell
+            takes that configuration; the property tests draw only those
+            (e.g. a layer norm over a single value is refused).
     """
 
     cls: type
@@ -74,6 +77,7 @@ class RNNCell:
     options: object = st.just({})
     fused: type = None
     fused_variants: dict = dataclasses.field(default_factory=dict)
+    accepts: Callable = lambda features, units, options: True
 
     @property
     def name(self):
@@ -166,6 +170,8 @@ RNN_CELLS = (
         ),
         fused=kg.LNLSTM,
         fused_variants=_HOISTED,
+        # LN(c_t) over one unit is always beta: refused.
+        accepts=lambda features, units, options: units >= 2,
     ),
     RNNCell(
         cls=kg.LNGRUCell,
@@ -193,6 +199,10 @@ RNN_CELLS = (
                 "parallel_scan": True,
             },
         },
+        # The input layer norm over one feature is always beta: refused.
+        accepts=lambda features, units, options: (
+            features >= 2 or not options.get("use_layer_norm", False)
+        ),
     ),
 )
 

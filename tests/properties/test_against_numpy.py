@@ -102,6 +102,11 @@ def test_rnn_of_cell_matches_numpy(cell_class, data):
     )
     assume(masking is not None)
     options = data.draw(CELL_OPTIONS[cell_class.__name__], label="options")
+    assume(
+        registry.rnn_cell(cell_class).accepts(
+            case.features, case.units, options
+        )
+    )
     cell = _cell(cell_class, case.features, case.units, options)
     randomize(cell, seed=case.seed)
     rnn = keras.layers.RNN(cell, **_flags(case))
@@ -121,6 +126,11 @@ def test_rnn_of_cell_matches_numpy(cell_class, data):
 def test_fused_layer_matches_numpy(cell_class, precompute, data):
     case = data.draw(cases(), label="case")
     options = data.draw(CELL_OPTIONS[cell_class.__name__], label="options")
+    assume(
+        registry.rnn_cell(cell_class).accepts(
+            case.features, case.units, options
+        )
+    )
     layer = LAYERS[cell_class](
         case.units, precompute_projection=precompute, **options, **_flags(case)
     )
@@ -136,6 +146,11 @@ def test_sru_parallel_scan_matches_numpy(data):
     case = data.draw(cases(max_steps=12), label="case")
     options = data.draw(CELL_OPTIONS["SRUCell"], label="options")
     options["use_recurrent_kernel"] = False
+    assume(
+        registry.rnn_cell(kg.SRUCell).accepts(
+            case.features, case.units, options
+        )
+    )
     layer = kg.SRU(case.units, parallel_scan=True, **options, **_flags(case))
     layer.build((None, None, case.features))
     randomize(layer.cell, seed=case.seed)
