@@ -3,40 +3,28 @@ import pathlib
 import re
 
 import keras
+import pytest
 
 import keras_gated as kg
 
 ROOT = pathlib.Path(__file__).parents[1]
 
 
-def test_ci_runs_the_readme_test_command_verbatim():
+# Each command the README states is a line of `.ci/run`, verbatim.
+README_COMMANDS = {
+    "test": r"^(pip install -e \"\.\[test\]\" && pytest.*)$",
+    "JAX test": r"^(pip install \"jax\[cpu\].*\" && KERAS_BACKEND=jax .*)$",
+    "lint": r"^(pip install \"ruff==.*\" && ruff check .*)$",
+}
+
+
+@pytest.mark.parametrize(
+    "pattern", README_COMMANDS.values(), ids=README_COMMANDS.keys()
+)
+def test_ci_runs_the_readme_command_verbatim(pattern):
     readme = (ROOT / "README.md").read_text()
-    match = re.search(
-        r"^(pip install -e \"\.\[test\]\" && pytest.*)$", readme, re.M
-    )
-    assert match, "README.md must state the test command"
-    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert match.group(1) in ci_lines
-
-
-def test_ci_runs_the_readme_jax_command_verbatim():
-    readme = (ROOT / "README.md").read_text()
-    match = re.search(
-        r"^(pip install \"jax\[cpu\].*\" && KERAS_BACKEND=jax .*)$",
-        readme,
-        re.M,
-    )
-    assert match, "README.md must state the JAX test command"
-    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert match.group(1) in ci_lines
-
-
-def test_ci_runs_the_readme_lint_command_verbatim():
-    readme = (ROOT / "README.md").read_text()
-    match = re.search(
-        r"^(pip install \"ruff==.*\" && ruff check .*)$", readme, re.M
-    )
-    assert match, "README.md must state the lint command"
+    match = re.search(pattern, readme, re.M)
+    assert match, f"README.md must state the command {pattern}"
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert match.group(1) in ci_lines
 
