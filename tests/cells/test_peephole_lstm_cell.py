@@ -389,3 +389,23 @@ def test_exported_from_the_cells_package():
 
     assert cells.PeepholeLSTMCell is kg.PeepholeLSTMCell
     assert "PeepholeLSTMCell" in kg.__all__
+
+
+def _trained_weights(jit_compile):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6, 3))
+    hidden = keras.layers.RNN(kg.PeepholeLSTMCell(4))(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
+    model.compile(keras.optimizers.SGD(0.1), "mse", jit_compile=jit_compile)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 6, 3)).astype("float32")
+    y = x.sum(axis=(1, 2))[:, None] / 10
+    history = model.fit(x, y, epochs=3, batch_size=4, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    return model.get_weights()
+
+
+def test_fit_under_xla_equals_fit_without_it():
+    compiled = _trained_weights(jit_compile=True)
+    for a, b in zip(compiled, _trained_weights(jit_compile=False)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
