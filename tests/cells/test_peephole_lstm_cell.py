@@ -65,6 +65,11 @@ def _case(name):
     }
 
 
+def _skip_float64_without_x64(case):
+    if case["cell_config"]["dtype"] == "float64" and not _float64_available():
+        pytest.skip("float64 needs jax_enable_x64 on JAX")
+
+
 def _run_like_addons(case):
     """Our cell, from Addons' config and weights, on the case's inputs."""
     cell = kg.PeepholeLSTMCell.from_config(case["cell_config"])
@@ -87,9 +92,8 @@ def test_the_fixture_was_written_by_addons_0_23():
 @pytest.mark.parametrize("name", CASES)
 def test_matches_addons(name):
     case = _case(name)
+    _skip_float64_without_x64(case)
     float64 = case["cell_config"]["dtype"] == "float64"
-    if float64 and not _float64_available():
-        pytest.skip("float64 needs jax_enable_x64 on JAX")
     cell, outputs, states = _run_like_addons(case)
     atol = 1e-12 if float64 else 1e-6
     np.testing.assert_allclose(outputs, case["outputs"], rtol=0, atol=atol)
@@ -103,6 +107,7 @@ def test_matches_addons(name):
 @pytest.mark.parametrize("name", CASES)
 def test_addons_weights_load_by_set_weights_in_the_same_layout(name):
     case = _case(name)
+    _skip_float64_without_x64(case)
     cell = kg.PeepholeLSTMCell.from_config(case["cell_config"])
     cell.build((None, case["x"].shape[-1]))
     assert [w.name for w in cell.weights] == case["weight_names"]
