@@ -8,10 +8,11 @@ from keras_gated import _checks
 class PeepholeLSTMCell(keras.layers.LSTMCell):
     """LSTM cell with peephole connections (Gers & Schmidhuber, 2000).
 
-    A port of TensorFlow Addons' `tfa.rnn.PeepholeLSTMCell` (Addons 0.23,
-    the same cell as Keras 2.8's `tf.keras.experimental.PeepholeLSTMCell`)
-    to Keras 3: the same equations, constructor arguments and weights, so
-    that code and trained weights port unchanged. Like Addons' cell it is a
+    A port of TensorFlow Addons' `tfa.rnn.PeepholeLSTMCell` (Addons 0.23)
+    to Keras 3: the same equations, constructor arguments, defaults and
+    weights, so that code and trained weights port unchanged. Keras 2's
+    `tf.keras.experimental.PeepholeLSTMCell` has the same equations and
+    weights but other defaults (see the notes). Like Addons' cell it is a
     `keras.layers.LSTMCell` with three more weight vectors, through which
     the gates see the cell state. Use it inside `keras.layers.RNN` (or
     `Bidirectional`, or a list of cells for `StackedRNNCells`).
@@ -64,6 +65,14 @@ class PeepholeLSTMCell(keras.layers.LSTMCell):
       `h_{t-1} U`, never the peephole terms. The masks are drawn once per
       batch by `keras.layers.RNN` (Keras' `DropoutRNNCell` mechanism) and
       shared by all time steps; they apply only in training.
+    - Keras 2's `tf.keras.experimental.PeepholeLSTMCell` (the copy that
+      TensorFlow 2.15 still ships in `tensorflow.python.keras`) defaults to
+      `recurrent_activation="hard_sigmoid"` and `implementation=1`, and
+      Keras 2's hard sigmoid `clip(0.2 x + 0.5, 0, 1)` is not Keras 3's
+      `"hard_sigmoid"` (`clip(x / 6 + 0.5, 0, 1)`). To reproduce a model
+      built with those defaults, pass Keras 2's function as
+      `recurrent_activation` (a registered serializable function, if the
+      model is to be saved).
     - Differences from Addons: bad arguments raise `ValueError` (Addons
       clipped a dropout rate outside `[0, 1]` silently), `seed` seeds the
       dropout masks (Keras 3's argument), and Keras 2's

@@ -53,6 +53,7 @@ def _case(name):
         return [ADDONS[k] for k in found]
 
     return {
+        "source": str(ADDONS[prefix + "source"]),
         "x": ADDONS[prefix + "x"],
         "mask": ADDONS[prefix + "mask"] if prefix + "mask" in ADDONS else None,
         "initial_state": listed("initial_state") or None,
@@ -70,9 +71,20 @@ def _skip_float64_without_x64(case):
         pytest.skip("float64 needs jax_enable_x64 on JAX")
 
 
+def keras2_hard_sigmoid(x):
+    """Keras 2's `hard_sigmoid`; Keras 3's is `clip(x / 6 + 0.5, 0, 1)`."""
+    return keras.ops.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
 def _run_like_addons(case):
-    """Our cell, from Addons' config and weights, on the case's inputs."""
-    cell = kg.PeepholeLSTMCell.from_config(case["cell_config"])
+    """Our cell, from Addons' config and weights, on the case's inputs.
+
+    A Keras 2 config naming "hard_sigmoid" means Keras 2's function.
+    """
+    config = dict(case["cell_config"])
+    if config["recurrent_activation"] == "hard_sigmoid":
+        config["recurrent_activation"] = keras2_hard_sigmoid
+    cell = kg.PeepholeLSTMCell.from_config(config)
     dtype = case["cell_config"]["dtype"]
     rnn = keras.layers.RNN(cell, dtype=dtype, **case["rnn_options"])
     rnn.build((None, None, case["x"].shape[-1]))
@@ -86,7 +98,9 @@ def _run_like_addons(case):
 def test_the_fixture_was_written_by_addons_0_23():
     assert str(ADDONS["addons_version"]).startswith("0.23.")
     assert str(ADDONS["tensorflow_version"]).startswith("2.15.")
-    assert len(CASES) >= 6
+    sources = [_case(name)["source"] for name in CASES]
+    addons = "tensorflow_addons.rnn.peephole_lstm_cell.PeepholeLSTMCell"
+    assert sources.count(addons) >= 6
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -130,6 +144,30 @@ def test_addons_config_loads_with_the_same_arguments(name):
         elif key != "dtype":
             assert ours[key] == value, key
     assert set(ours) - set(addons) <= {"seed", "dtype"}
+
+
+def test_the_legacy_keras_cell_has_addons_equations_and_other_defaults():
+    # TensorFlow's copy of `tf.keras.experimental.PeepholeLSTMCell` computes
+    # Addons' equations (the `legacy_keras_sigmoid` case passes above);
+    # its defaults differ: Keras 2's hard sigmoid and `implementation=1`.
+    case = _case("legacy_keras_defaults_u4_i3")
+    assert case["source"].startswith("tensorflow.python.keras.")
+    assert case["cell_config"]["recurrent_activation"] == "hard_sigmoid"
+    assert case["cell_config"]["implementation"] == 1
+    defaults = kg.PeepholeLSTMCell(4).get_config()
+    assert defaults["recurrent_activation"] == "sigmoid"
+    assert defaults["implementation"] == 2
+    # Keras 3's "hard_sigmoid" is another function: passing the name gives
+    # other numbers, Keras 2's function (as `_run_like_addons`) the same.
+    config = {**case["cell_config"], "recurrent_activation": "hard_sigmoid"}
+    cell = kg.PeepholeLSTMCell.from_config(config)
+    rnn = keras.layers.RNN(cell, **case["rnn_options"])
+    rnn.build((None, None, case["x"].shape[-1]))
+    cell.set_weights(case["weights"])
+    keras3_outputs = np.asarray(rnn(case["x"])[0])
+    assert np.max(np.abs(keras3_outputs - case["outputs"])) > 1e-3
+    _, outputs, _ = _run_like_addons(case)
+    np.testing.assert_allclose(outputs, case["outputs"], atol=1e-6)
 
 
 def test_the_numpy_reference_matches_the_addons_numbers():

@@ -18,8 +18,11 @@ import this module without them. Each case records, under `<case>/`:
 `weights/<k>` (the cell's weights in Addons' order, named in
 `weight_names`), `x`, optional `mask` and `initial_state/<k>`, the
 `keras.layers.RNN` options in `rnn_options` (JSON), the cell's
-`get_config()` in `cell_config` (JSON), and the results `outputs` and
-`states/<k>`.
+`get_config()` in `cell_config` (JSON), `source` (the class that computed
+it), and the results `outputs` and `states/<k>`. The `legacy_keras_*`
+cases come from the copy of `tf.keras.experimental.PeepholeLSTMCell` that
+TensorFlow 2.15 still ships in `tensorflow.python.keras`, the others from
+`tfa.rnn.PeepholeLSTMCell`.
 """
 
 import json
@@ -30,8 +33,8 @@ import numpy as np
 HERE = pathlib.Path(__file__).parent
 NPZ_FILE = HERE / "addons_peephole.npz"
 
-# name: (batch, steps, features, units, dtype, cell options, RNN options,
-#        mask lengths or holes, initial state?)
+# name: batch, steps, features, units, dtype, cell options, RNN options,
+# mask, initial state?, legacy (Keras' own copy instead of Addons').
 CASES = {
     "default_u3_i4": dict(batch=2, steps=5, features=4, units=3),
     "u5_i2_mask": dict(
@@ -68,6 +71,22 @@ CASES = {
     "u3_i4_implementation_1": dict(
         batch=2, steps=3, features=4, units=3, cell={"implementation": 1}
     ),
+    # The copy of `tf.keras.experimental.PeepholeLSTMCell` that TensorFlow
+    # 2.15 still ships (`tensorflow.python.keras`): Addons' equations, but
+    # its defaults are `recurrent_activation="hard_sigmoid"` (Keras 2's,
+    # `clip(0.2 x + 0.5, 0, 1)`) and `implementation=1`.
+    "legacy_keras_sigmoid_u3_i4": dict(
+        batch=2,
+        steps=5,
+        features=4,
+        units=3,
+        legacy=True,
+        cell={"recurrent_activation": "sigmoid"},
+        initial_state=True,
+    ),
+    "legacy_keras_defaults_u4_i3": dict(
+        batch=2, steps=5, features=3, units=4, legacy=True
+    ),
     "u6_i5_float64": dict(
         batch=2,
         steps=7,
@@ -83,6 +102,7 @@ def main():
     import keras
     import tensorflow as tf
     import tensorflow_addons as tfa
+    from tensorflow.python.keras.layers import recurrent as legacy
 
     arrays = {
         "tensorflow_version": np.array(tf.__version__),
@@ -101,8 +121,12 @@ def main():
             "return_state": True,
             **case.get("rnn", {}),
         }
-        cell = tfa.rnn.PeepholeLSTMCell(units, dtype=dtype, **cell_options)
-        rnn = tf.keras.layers.RNN(cell, dtype=dtype, **rnn_options)
+        if case.get("legacy"):
+            cell = legacy.PeepholeLSTMCell(units, dtype=dtype, **cell_options)
+            rnn = legacy.RNN(cell, dtype=dtype, **rnn_options)
+        else:
+            cell = tfa.rnn.PeepholeLSTMCell(units, dtype=dtype, **cell_options)
+            rnn = tf.keras.layers.RNN(cell, dtype=dtype, **rnn_options)
         rnn.build((None, None, features))
         weights = [
             rng.normal(scale=0.5, size=w.shape).astype(dtype)
@@ -136,6 +160,9 @@ def main():
         arrays[prefix + "outputs"] = outputs.numpy()
         for k, s in enumerate(states):
             arrays[f"{prefix}states/{k}"] = s.numpy()
+        arrays[prefix + "source"] = np.array(
+            f"{type(cell).__module__}.{type(cell).__name__}"
+        )
         arrays[prefix + "rnn_options"] = np.array(json.dumps(rnn_options))
         arrays[prefix + "cell_config"] = np.array(json.dumps(cell.get_config()))
     np.savez_compressed(NPZ_FILE, **arrays)
