@@ -253,11 +253,13 @@ class GridRNNCell(keras.layers.Layer):
             for name in names:
                 self.cells.append(self._make_cell(name))
             for k, d in enumerate(self.recurrent_dims):
-                self._cell_of[d] = self.cells[0 if self.tied else k]
+                self._cell_of[str(d)] = self.cells[0 if self.tied else k]
         self.has_memory = self._check_cell(
             self.cells[0] if self.cells else None
         )
 
+        # Keyed by `str(d)`: TensorFlow's checkpoints track dicts of
+        # layers and variables, with string keys only.
         # The state layout (see the docstring).
         own_output = not (
             len(self.output_dims) == 1
@@ -368,7 +370,7 @@ class GridRNNCell(keras.layers.Layer):
             # dimension, which nothing reads; we do not.
             memory = self.has_memory and d in self.recurrent_dims
             kinds = ("m", "c") if memory else ("m",)
-            self.projections[d] = [
+            self.projections[str(d)] = [
                 self.add_weight(
                     shape=(per_dim, self.units),
                     initializer=self.projection_initializer,
@@ -381,12 +383,12 @@ class GridRNNCell(keras.layers.Layer):
         self.non_recurrent = {}
         for k, d in enumerate(self.non_recurrent_dims):
             if self.tied and k:
-                self.non_recurrent[d] = self.non_recurrent[
-                    self.non_recurrent_dims[0]
+                self.non_recurrent[str(d)] = self.non_recurrent[
+                    str(self.non_recurrent_dims[0])
                 ]
                 continue
             suffix = "" if self.tied else f"_{d}"
-            self.non_recurrent[d] = (
+            self.non_recurrent[str(d)] = (
                 self.add_weight(
                     shape=(self.num_dims * self.units, self.units),
                     initializer=self.non_recurrent_initializer,
@@ -436,7 +438,7 @@ class GridRNNCell(keras.layers.Layer):
         if self.input_dims and inputs.shape[-1] != 0:
             parts = ops.split(inputs, len(self.input_dims), axis=-1)
             for part, d in zip(parts, self.input_dims):
-                weights = self.projections[d]
+                weights = self.projections[str(d)]
                 h[d] = ops.matmul(part, weights[0])
                 if len(weights) == 2:
                     c[d] = ops.matmul(part, weights[1])
@@ -473,8 +475,8 @@ class GridRNNCell(keras.layers.Layer):
         else:
             cell_inputs = last[:, :0]  # zero features
         for d in group:
-            if d in self.non_recurrent:
-                kernel, bias = self.non_recurrent[d]
+            if d in self.non_recurrent_dims:
+                kernel, bias = self.non_recurrent[str(d)]
                 args = (
                     last if n == 1 else ops.concatenate([cell_inputs, last], -1)
                 )
@@ -483,7 +485,7 @@ class GridRNNCell(keras.layers.Layer):
                 )
             else:
                 state = [last, c[d]] if self.has_memory else [last]
-                output, cell_states = self._cell_of[d](
+                output, cell_states = self._cell_of[str(d)](
                     cell_inputs, state, training=training
                 )
                 new_h[d] = output
