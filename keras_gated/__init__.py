@@ -4,6 +4,7 @@ from importlib import metadata as _metadata
 
 from keras_gated.cells.ln_gru_cell import LNGRUCell
 from keras_gated.cells.ln_lstm_cell import LNLSTMCell
+from keras_gated.cells.peephole_lstm_cell import PeepholeLSTMCell
 from keras_gated.cells.sru_cell import SRUCell
 from keras_gated.grid.grid1_basic_lstm_cell import Grid1BasicLSTMCell
 from keras_gated.grid.grid1_basic_rnn_cell import Grid1BasicRNNCell
@@ -49,6 +50,7 @@ __all__ = [
     "LNLSTM",
     "LNLSTMCell",
     "LuongAttention",
+    "PeepholeLSTMCell",
     "SRU",
     "SRUCell",
     "__version__",

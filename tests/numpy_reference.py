@@ -49,6 +49,23 @@ def ln_lstm_step(
     return h, [h, c_normalized if carry_normalized_cell else c]
 
 
+def peephole_lstm_step(
+    w, x, states, activation=np.tanh, recurrent_activation=sigmoid
+):
+    """PeepholeLSTMCell: `w` maps weight names to arrays (no `bias`: none)."""
+    h, c = states
+    z = x @ w["kernel"] + h @ w["recurrent_kernel"]
+    if "bias" in w:
+        z = z + w["bias"]
+    z_i, z_f, z_g, z_o = np.split(z, 4, axis=-1)
+    i = recurrent_activation(z_i + w["input_gate_peephole_weights"] * c)
+    f = recurrent_activation(z_f + w["forget_gate_peephole_weights"] * c)
+    c = f * c + i * activation(z_g)
+    o = recurrent_activation(z_o + w["output_gate_peephole_weights"] * c)
+    h = o * activation(c)
+    return h, [h, c]
+
+
 def ln_gru_step(w, x, states, epsilon=1e-3, use_bias=True):
     """LNGRUCell (reset_after): `w` maps weight names to arrays."""
     (h,) = states

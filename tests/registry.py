@@ -175,6 +175,25 @@ def _sru_reference(cell):
     )
 
 
+_ACTIVATIONS = {
+    "tanh": np.tanh,
+    "sigmoid": ref.sigmoid,
+    "relu": lambda v: np.maximum(v, 0.0),
+    "linear": lambda v: v,
+}
+
+
+def _peephole_lstm_reference(cell):
+    return functools.partial(
+        ref.peephole_lstm_step,
+        weights_of(cell),
+        activation=_ACTIVATIONS[keras.activations.serialize(cell.activation)],
+        recurrent_activation=_ACTIVATIONS[
+            keras.activations.serialize(cell.recurrent_activation)
+        ],
+    )
+
+
 _HOISTED = {
     "precomputed": {"precompute_projection": True},
     "in_loop": {"precompute_projection": False},
@@ -221,6 +240,17 @@ RNN_CELLS = (
         # The input layer norm over one feature is always beta: refused.
         accepts=lambda features, units, options: (
             features >= 2 or not options.get("use_layer_norm", False)
+        ),
+    ),
+    RNNCell(
+        cls=kg.PeepholeLSTMCell,
+        reference=_peephole_lstm_reference,
+        options=st.fixed_dictionaries(
+            {
+                "use_bias": st.booleans(),
+                "implementation": st.sampled_from([1, 2]),
+                "activation": st.sampled_from(["tanh", "relu"]),
+            }
         ),
     ),
 )

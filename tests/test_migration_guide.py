@@ -29,5 +29,6 @@ def test_the_addons_names_are_all_covered():
         "tile_batch",
         "sequence_loss",
         "carry_normalized_cell",
+        "PeepholeLSTMCell",
     ]:
         assert name in guide, name

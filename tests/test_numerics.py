@@ -242,6 +242,7 @@ MP_CELLS = {
     "SRUCell-layer_norm": lambda d: kg.SRUCell(
         MP_UNITS, use_layer_norm=True, dtype=d
     ),
+    "PeepholeLSTMCell": lambda d: kg.PeepholeLSTMCell(MP_UNITS, dtype=d),
 }
 MP_LAYERS = {
     "LNLSTM": lambda d: kg.LNLSTM(MP_UNITS, dtype=d),
