@@ -3,7 +3,8 @@
 Written from the docstrings of `GridRNNCell`, the convenience classes and
 `keras_gated/grid/_tf1_cells.py`, sharing no code with the package. The
 inner cells of the user-given kind (Keras' `LSTMCell`, `GRUCell`,
-`SimpleRNNCell`, our `LNLSTMCell`, `LNGRUCell`) are transcribed from their
+`SimpleRNNCell`, our `LNLSTMCell`, `LNGRUCell`, `PeepholeLSTMCell`) are
+transcribed from their
 documented equations here or in `tests/numpy_reference.py`.
 """
 
@@ -121,6 +122,8 @@ def inner_step(cell):
         )
     if name == "_TF1GRUCell":
         return functools.partial(tf1_gru_step, w)
+    if isinstance(cell, kg.PeepholeLSTMCell):  # a Keras LSTMCell too
+        return functools.partial(ref.peephole_lstm_step, w)
     if isinstance(cell, keras.layers.LSTMCell):
         return functools.partial(keras_lstm_step, w)
     if isinstance(cell, keras.layers.GRUCell):

@@ -29,6 +29,7 @@ INNER = {
     "SimpleRNNCell": keras.layers.SimpleRNNCell(UNITS),
     "LNLSTMCell": kg.LNLSTMCell(UNITS),
     "LNGRUCell": kg.LNGRUCell(UNITS),
+    "PeepholeLSTMCell": kg.PeepholeLSTMCell(UNITS),
 }
 
 CONFIGS = {
