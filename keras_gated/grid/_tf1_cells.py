@@ -78,6 +78,13 @@ class _TF1Cell(keras.layers.Layer):
             )
         return input_shape[-1] + self.units
 
+    def _rows_of(self, inputs, h):
+        """`[x; h]`, or `h` alone for inputs of zero features (a 1-D grid's
+        inner cell): no zero-size tensor, which LiteRT's XNNPack rejects."""
+        if inputs.shape[-1] == 0:
+            return h
+        return ops.concatenate([inputs, h], -1)
+
     def get_initial_state(self, batch_size=None):
         return [
             ops.zeros((batch_size, size), dtype=self.compute_dtype)
@@ -115,8 +122,7 @@ class _TF1BasicRNNCell(_TF1Cell):
     def call(self, inputs, states, training=False):
         h = states[0]
         h = ops.tanh(
-            ops.matmul(ops.concatenate([inputs, h], -1), self.kernel)
-            + self.bias
+            ops.matmul(self._rows_of(inputs, h), self.kernel) + self.bias
         )
         return h, [h]
 
@@ -163,7 +169,7 @@ class _TF1LSTMCell(_TF1Cell):
 
     def call(self, inputs, states, training=False):
         h, c = states
-        z = ops.matmul(ops.concatenate([inputs, h], -1), self.kernel)
+        z = ops.matmul(self._rows_of(inputs, h), self.kernel)
         i, j, f, o = ops.split(z + self.bias, 4, axis=-1)
         f = f + self.forget_bias
         if self.use_peepholes:
@@ -226,14 +232,12 @@ class _TF1GRUCell(_TF1Cell):
     def call(self, inputs, states, training=False):
         h = states[0]
         gates = ops.sigmoid(
-            ops.matmul(ops.concatenate([inputs, h], -1), self.gates_kernel)
+            ops.matmul(self._rows_of(inputs, h), self.gates_kernel)
             + self.gates_bias
         )
         r, u = ops.split(gates, 2, axis=-1)
         candidate = ops.tanh(
-            ops.matmul(
-                ops.concatenate([inputs, r * h], -1), self.candidate_kernel
-            )
+            ops.matmul(self._rows_of(inputs, r * h), self.candidate_kernel)
             + self.candidate_bias
         )
         h = u * h + (1.0 - u) * candidate
