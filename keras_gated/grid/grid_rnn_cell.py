@@ -106,8 +106,11 @@ class GridRNNCell(keras.layers.Layer):
     none. `state_names` names them, e.g. `("h0", "c0", "h1", "c1")`.
     contrib's state was a tuple of `(c, h)` pairs per recurrent dimension.
 
-    **Weights.** `project_m_{d}` and `project_c_{d}` of shape
-    `(features / len(input_dims), units)` per input dimension;
+    **Weights.** `project_m_{d}` of shape `(features / len(input_dims),
+    units)` per input dimension, and `project_c_{d}` of the same shape if
+    the dimension is recurrent and the inner cell has a memory (contrib
+    also made one for a non-recurrent input dimension, which nothing
+    read);
     `non_recurrent_kernel` `(N units, units)` and `non_recurrent_bias`
     `(units,)` when tied, else `non_recurrent_kernel_{d}` and
     `non_recurrent_bias_{d}` per non-recurrent dimension; the inner cells
