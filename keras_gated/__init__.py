@@ -6,6 +6,16 @@ from keras_gated.cells.ln_gru_cell import LNGRUCell
 from keras_gated.cells.ln_lstm_cell import LNLSTMCell
 from keras_gated.cells.peephole_lstm_cell import PeepholeLSTMCell
 from keras_gated.cells.sru_cell import SRUCell
+from keras_gated.grid.grid1_basic_lstm_cell import Grid1BasicLSTMCell
+from keras_gated.grid.grid1_basic_rnn_cell import Grid1BasicRNNCell
+from keras_gated.grid.grid1_gru_cell import Grid1GRUCell
+from keras_gated.grid.grid1_lstm_cell import Grid1LSTMCell
+from keras_gated.grid.grid2_basic_lstm_cell import Grid2BasicLSTMCell
+from keras_gated.grid.grid2_basic_rnn_cell import Grid2BasicRNNCell
+from keras_gated.grid.grid2_gru_cell import Grid2GRUCell
+from keras_gated.grid.grid2_lstm_cell import Grid2LSTMCell
+from keras_gated.grid.grid3_lstm_cell import Grid3LSTMCell
+from keras_gated.grid.grid_rnn_cell import GridRNNCell
 from keras_gated.layers.ln_gru import LNGRU
 from keras_gated.layers.ln_lstm import LNLSTM
 from keras_gated.layers.sru import SRU
@@ -25,6 +35,16 @@ __all__ = [
     "AttentionDecoder",
     "AttentionDecoderCell",
     "BahdanauAttention",
+    "Grid1BasicLSTMCell",
+    "Grid1BasicRNNCell",
+    "Grid1GRUCell",
+    "Grid1LSTMCell",
+    "Grid2BasicLSTMCell",
+    "Grid2BasicRNNCell",
+    "Grid2GRUCell",
+    "Grid2LSTMCell",
+    "Grid3LSTMCell",
+    "GridRNNCell",
     "LNGRU",
     "LNGRUCell",
     "LNLSTM",

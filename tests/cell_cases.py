@@ -18,6 +18,16 @@ fusable_cells = pytest.mark.parametrize(
     "cell_class", FUSABLE_CELL_CLASSES, ids=lambda c: c.__name__
 )
 
+
+def cells_keeping(part):
+    """Parametrizes over the cells keeping an optional contract part."""
+    return pytest.mark.parametrize(
+        "cell_class",
+        [entry.cls for entry in registry.cells_keeping(part)],
+        ids=lambda c: c.__name__,
+    )
+
+
 weights_of = registry.weights_of
 randomize = registry.randomize
 

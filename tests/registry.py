@@ -70,6 +70,15 @@ class RNNCell:
         accepts: `accepts(features, units, options)` says whether the cell
             takes that configuration; the property tests draw only those
             (e.g. a layer norm over a single value is refused).
+        keeps: The optional parts of the RNN contract that the cell keeps,
+            a subset of `OPTIONAL_CONTRACT`: "dropout" (the `dropout`,
+            `recurrent_dropout` and `seed` arguments) and
+            "gated_arguments" (Keras' gated-cell arguments besides
+            `units`: `use_bias`, `norm_epsilon`, the initializer,
+            regularizer and constraint triples). The tests of a part run
+            on the cells that keep it; a cell without it (the Grid cells,
+            whose arguments are contrib's) tests its own arguments in its
+            own test file.
     """
 
     cls: type
@@ -78,10 +87,20 @@ class RNNCell:
     fused: type = None
     fused_variants: dict = dataclasses.field(default_factory=dict)
     accepts: Callable = lambda features, units, options: True
+    keeps: frozenset = frozenset({"dropout", "gated_arguments"})
+
+    def __post_init__(self):
+        unknown = set(self.keeps) - OPTIONAL_CONTRACT
+        if unknown:
+            raise ValueError(f"{self.name}: unknown contract parts {unknown}")
 
     @property
     def name(self):
         return self.cls.__name__
+
+
+# The optional parts of the RNN contract (`RNNCell.keeps`).
+OPTIONAL_CONTRACT = frozenset({"dropout", "gated_arguments"})
 
 
 # The reduced contracts a layer outside the RNN contract may declare.
@@ -235,6 +254,60 @@ RNN_CELLS = (
         ),
     ),
 )
+
+
+# The Grid cells (keras_gated/grid/): contrib's arguments, no dropout. Their
+# reference reads the dimensions and the inner cells from the built cell.
+# `GridRNNCell` itself needs its dimensions (`GridRNNCell(units)` has no
+# output), so it runs the generic tests through these subclasses, and its
+# other configurations (every inner cell, priorities, several outputs)
+# in tests/grid/test_grid_rnn_cell.py.
+_GRID_TIED = {"tied": st.booleans()}
+_GRID_NON_RECURRENT = {
+    "non_recurrent_activation": st.sampled_from([None, "relu", "tanh"])
+}
+_GRID_LSTM = {
+    "use_peepholes": st.booleans(),
+    "forget_bias": st.sampled_from([0.0, 1.0, 2.5]),
+}
+_GRID_CELLS = {
+    kg.Grid1BasicRNNCell: {},
+    kg.Grid2BasicRNNCell: {**_GRID_TIED, **_GRID_NON_RECURRENT},
+    kg.Grid1BasicLSTMCell: {"forget_bias": _GRID_LSTM["forget_bias"]},
+    kg.Grid2BasicLSTMCell: {
+        **_GRID_TIED,
+        **_GRID_NON_RECURRENT,
+        "forget_bias": _GRID_LSTM["forget_bias"],
+    },
+    kg.Grid1LSTMCell: _GRID_LSTM,
+    kg.Grid2LSTMCell: {**_GRID_TIED, **_GRID_NON_RECURRENT, **_GRID_LSTM},
+    kg.Grid3LSTMCell: {**_GRID_TIED, **_GRID_NON_RECURRENT, **_GRID_LSTM},
+    kg.Grid1GRUCell: {},
+    kg.Grid2GRUCell: {**_GRID_TIED, **_GRID_NON_RECURRENT},
+}
+
+
+def _grid_reference(cell):
+    from tests.grid.grid_reference import registry_reference
+
+    return registry_reference(cell)
+
+
+RNN_CELLS = RNN_CELLS + tuple(
+    RNNCell(
+        cls=cls,
+        reference=_grid_reference,
+        options=st.fixed_dictionaries(options),
+        keeps=frozenset(),
+    )
+    for cls, options in _GRID_CELLS.items()
+)
+
+
+def cells_keeping(part):
+    """The `RNNCell` entries that keep the optional contract `part`."""
+    assert part in OPTIONAL_CONTRACT, part
+    return [entry for entry in RNN_CELLS if part in entry.keeps]
 
 
 def rnn_cell(cell):

@@ -19,6 +19,8 @@ from tests import registry
 CELLS = [entry.cls for entry in registry.RNN_CELLS]
 LAYERS = [entry.fused for entry in registry.fusable_cells()]
 CLASSES = CELLS + LAYERS
+# The classes with Keras' `dropout` arguments (not the Grid cells).
+DROPOUT_CLASSES = [e.cls for e in registry.cells_keeping("dropout")] + LAYERS
 VOCABULARY = 5
 
 
@@ -130,7 +132,7 @@ def _rows():
     )
 
     # Dropout outside [0, 1).
-    for cls in CLASSES:
+    for cls in DROPOUT_CLASSES:
         for rate in (-0.1, 1.0, 1.5, float("nan")):
             row(
                 f"dropout={rate}-{cls.__name__}",

@@ -16,7 +16,9 @@ from keras import ops
 
 import keras_gated as kg
 from tests import numpy_reference as ref
+from tests import registry
 from tests.cell_cases import all_cells
+from tests.cell_cases import cells_keeping
 from tests.cell_cases import fusable_cells
 from tests.cell_cases import keras_rnn_masking
 from tests.cell_cases import randomize
@@ -311,7 +313,9 @@ def _model(cell_class, steps=None, **cell_kwargs):
 
 @all_cells
 def test_fit_a_few_steps_gives_finite_decreasing_loss(cell_class):
-    model = _model(cell_class, dropout=0.1, recurrent_dropout=0.1)
+    dropout = {"dropout": 0.1, "recurrent_dropout": 0.1}
+    keeps = registry.rnn_cell(cell_class).keeps
+    model = _model(cell_class, **(dropout if "dropout" in keeps else {}))
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
     x = _inputs(batch=16)
     y = x.sum(axis=(1, 2))[:, None] / 10
@@ -376,7 +380,7 @@ def test_float64_gradients_match_finite_differences(cell_class):
 # --- Dropout and precision ------------------------------------------------
 
 
-@all_cells
+@cells_keeping("dropout")
 def test_dropout_is_deterministic_in_inference_and_random_in_training(
     cell_class,
 ):
@@ -430,7 +434,7 @@ def _takes(cell_class, argument):
     return argument in inspect.signature(cell_class).parameters
 
 
-@all_cells
+@cells_keeping("gated_arguments")
 def test_config_round_trip(cell_class):
     norm = {"norm_epsilon": 1e-5} if _takes(cell_class, "norm_epsilon") else {}
     cell = cell_class(
@@ -465,6 +469,18 @@ def test_config_round_trip(cell_class):
         ({"units": 2.5}, "units"),
         ({"units": "4"}, "units"),
         ({"units": True}, "units"),
+    ],
+)
+def test_bad_units_name_the_argument(cell_class, kwargs, argument):
+    received = repr(kwargs[argument])
+    with pytest.raises(ValueError, match=f"`{argument}`.*{received}"):
+        cell_class(**kwargs)
+
+
+@cells_keeping("gated_arguments")
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
         ({"units": 4, "dropout": -0.1}, "dropout"),
         ({"units": 4, "dropout": 1.0}, "dropout"),
         ({"units": 4, "recurrent_dropout": 1.5}, "recurrent_dropout"),
