@@ -5,6 +5,8 @@ from importlib import metadata as _metadata
 from keras_gated.cells.ln_gru_cell import LNGRUCell
 from keras_gated.cells.ln_lstm_cell import LNLSTMCell
 from keras_gated.cells.sru_cell import SRUCell
+from keras_gated.graph.child_sum_tree_lstm import ChildSumTreeLSTM
+from keras_gated.graph.nary_tree_lstm import NaryTreeLSTM
 from keras_gated.layers.ln_gru import LNGRU
 from keras_gated.layers.ln_lstm import LNLSTM
 from keras_gated.layers.sru import SRU
@@ -24,11 +26,13 @@ __all__ = [
     "AttentionDecoder",
     "AttentionDecoderCell",
     "BahdanauAttention",
+    "ChildSumTreeLSTM",
     "LNGRU",
     "LNGRUCell",
     "LNLSTM",
     "LNLSTMCell",
     "LuongAttention",
+    "NaryTreeLSTM",
     "SRU",
     "SRUCell",
     "__version__",
