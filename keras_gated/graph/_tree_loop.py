@@ -15,6 +15,7 @@ from keras_gated import _checks
 from keras_gated._layer_norm import add_layer_norm_weights
 from keras_gated._layer_norm import layer_norm
 from keras_gated._layer_norm import layer_norm_of_projection
+from keras_gated._ops import sequence_matmul
 from keras_gated.graph import _tree_structure
 
 
@@ -205,7 +206,7 @@ class TreeLSTMBase(keras.layers.Layer):
                 self.norm_epsilon,
             )
         else:
-            projection = ops.matmul(inputs, self.kernel)
+            projection = sequence_matmul(inputs, self.kernel)
         if self.use_bias:
             projection = projection + self.bias
         return projection
@@ -246,11 +247,6 @@ class TreeLSTMBase(keras.layers.Layer):
                 f"shape {shape}."
             )
         batch, nodes = shape[0], shape[1]
-        if nodes is None:
-            raise ValueError(
-                f"{name} needs a static number of (padded) nodes, the "
-                f"second axis of `inputs`; got shape {shape}."
-            )
         if parents is not None:
             _checks.shape_of(
                 "parents",
@@ -276,6 +272,8 @@ class TreeLSTMBase(keras.layers.Layer):
                 "`(batch, nodes)`, True for the nodes of the tree",
             )
         self._check_concrete(parents, children, node_mask)
+        if nodes is None:  # Padded size unknown while tracing.
+            nodes = ops.shape(inputs)[1]
         return nodes, ops.cast(node_mask, "bool")
 
     def _check_concrete(self, parents, children, node_mask):

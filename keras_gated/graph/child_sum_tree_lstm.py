@@ -1,6 +1,7 @@
 import keras
 from keras import ops
 
+from keras_gated._ops import sequence_matmul
 from keras_gated.graph._tree_loop import TreeLSTMBase
 
 
@@ -156,7 +157,7 @@ class ChildSumTreeLSTM(TreeLSTMBase):
         u = self.units
         i, f, g, o = (projection[..., k * u : (k + 1) * u] for k in range(4))
         # parent_f[b, k] = (W_f x + b_f) of node k's parent.
-        parent_f = ops.einsum("bpk,bpu->bku", adjacency, f)
+        parent_f = ops.matmul(ops.transpose(adjacency, (0, 2, 1)), f)
         return ops.concatenate([i, g, o], axis=-1), parent_f
 
     def node_update(self, precomputed, adjacency, h, c):
@@ -168,13 +169,15 @@ class ChildSumTreeLSTM(TreeLSTMBase):
         )
         h_sum = ops.matmul(adjacency, h)
         z = iuo_x + self.normalize(
-            ops.matmul(h_sum, recurrent_iuo), "recurrent_norm"
+            sequence_matmul(h_sum, recurrent_iuo), "recurrent_norm"
         )
         i, g, o = z[..., :u], z[..., u : 2 * u], z[..., 2 * u :]
         # Node k's forget gate in its parent, then summed into the parent.
         f = self.recurrent_activation(
             parent_f
-            + self.normalize(ops.matmul(h, kernel[:, u : 2 * u]), "forget_norm")
+            + self.normalize(
+                sequence_matmul(h, kernel[:, u : 2 * u]), "forget_norm"
+            )
         )
         new_c = self.recurrent_activation(i) * self.activation(g) + ops.matmul(
             adjacency, f * c

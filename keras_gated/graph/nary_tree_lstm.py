@@ -2,6 +2,7 @@ import keras
 from keras import ops
 
 from keras_gated import _checks
+from keras_gated._ops import sequence_matmul
 from keras_gated.graph import _tree_structure
 from keras_gated.graph._tree_loop import TreeLSTMBase
 
@@ -122,9 +123,12 @@ class NaryTreeLSTM(TreeLSTMBase):
         )
 
     def structure(self, parents, children, valid, nodes, adjacency):
-        return _tree_structure.child_slots(
+        slots = _tree_structure.child_slots(
             parents, children, valid, nodes, self.arity, self.compute_dtype
         )
+        shape = ops.shape(slots)
+        # (batch, parent, slot, child) -> (batch, parent * slot, child).
+        return ops.reshape(slots, (shape[0], -1, shape[-1]))
 
     def precompute(self, projection, slots):
         return projection
@@ -133,14 +137,10 @@ class NaryTreeLSTM(TreeLSTMBase):
         n, u = self.arity, self.units
         batch, nodes = ops.shape(h)[0], ops.shape(h)[1]
         # Each node's children's states, in order: (batch, nodes, N, u).
-        child_h = ops.einsum("bplc,bcu->bplu", slots, h)
-        child_c = ops.einsum("bplc,bcu->bplu", slots, c)
+        child_h = ops.reshape(ops.matmul(slots, h), (batch, nodes, n * u))
+        child_c = ops.reshape(ops.matmul(slots, c), (batch, nodes, n, u))
         z = self.normalize(
-            ops.matmul(
-                ops.reshape(child_h, (batch, nodes, n * u)),
-                self.recurrent_kernel,
-            ),
-            "recurrent_norm",
+            sequence_matmul(child_h, self.recurrent_kernel), "recurrent_norm"
         )
         i = projection[..., :u] + z[..., :u]
         forget = ops.reshape(
