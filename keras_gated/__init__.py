@@ -6,6 +6,8 @@ from keras_gated.cells.ln_gru_cell import LNGRUCell
 from keras_gated.cells.ln_lstm_cell import LNLSTMCell
 from keras_gated.cells.peephole_lstm_cell import PeepholeLSTMCell
 from keras_gated.cells.sru_cell import SRUCell
+from keras_gated.graph.child_sum_tree_lstm import ChildSumTreeLSTM
+from keras_gated.graph.nary_tree_lstm import NaryTreeLSTM
 from keras_gated.grid.grid1_basic_lstm_cell import Grid1BasicLSTMCell
 from keras_gated.grid.grid1_basic_rnn_cell import Grid1BasicRNNCell
 from keras_gated.grid.grid1_gru_cell import Grid1GRUCell
@@ -35,6 +37,7 @@ __all__ = [
     "AttentionDecoder",
     "AttentionDecoderCell",
     "BahdanauAttention",
+    "ChildSumTreeLSTM",
     "Grid1BasicLSTMCell",
     "Grid1BasicRNNCell",
     "Grid1GRUCell",
@@ -50,6 +53,7 @@ __all__ = [
     "LNLSTM",
     "LNLSTMCell",
     "LuongAttention",
+    "NaryTreeLSTM",
     "PeepholeLSTMCell",
     "SRU",
     "SRUCell",

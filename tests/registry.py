@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 import keras_gated as kg
 from tests import numpy_reference as ref
+from tests.graph import tree_reference
 
 
 def weights_of(layer):
@@ -373,7 +374,85 @@ def _attention_decoder_reference(decoder, args, kwargs):
     )
 
 
+def _tree(seed, dtype, children_form):
+    """Two padded trees of at most 5 nodes (one of 3), 2 features."""
+    rng = np.random.default_rng(seed)
+    args = (rng.normal(size=(2, 5, 2)).astype(dtype),)
+    mask = np.array([[True] * 5, [True, True, True, False, False]])
+    if children_form:
+        children = np.array(
+            [
+                [[-1, 1], [2, 3], [-1, -1], [4, -1], [-1, -1]],
+                [[1, 2], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
+            ]
+        )
+        return args, {"children": children, "node_mask": mask}
+    parents = np.array([[-1, 0, 0, 1, 1], [2, -1, 1, -1, -1]])
+    return args, {"parents": parents, "node_mask": mask}
+
+
+def _child_sum_tree_lstm(seed, dtype="float32"):
+    layer = kg.ChildSumTreeLSTM(3, max_depth=3, return_state=True, dtype=dtype)
+    layer.build((None, 5, 2))
+    randomize(layer, seed=seed)
+    return layer, *_tree(seed, dtype, children_form=False)
+
+
+def _nary_tree_lstm(seed, dtype="float32"):
+    layer = kg.NaryTreeLSTM(
+        3,
+        arity=2,
+        max_depth=3,
+        use_layer_norm=True,
+        return_state=True,
+        dtype=dtype,
+    )
+    layer.build((None, 5, 2))
+    randomize(layer, seed=seed)
+    return layer, *_tree(seed, dtype, children_form=True)
+
+
+def _child_sum_tree_lstm_reference(layer, args, kwargs):
+    return tree_reference.child_sum(
+        weights_of(layer),
+        np.asarray(args[0], "float64"),
+        tree_reference.children_lists(
+            parents=kwargs["parents"], node_mask=kwargs["node_mask"]
+        ),
+        use_bias=layer.use_bias,
+    )
+
+
+def _nary_tree_lstm_reference(layer, args, kwargs):
+    return tree_reference.nary(
+        weights_of(layer),
+        np.asarray(args[0], "float64"),
+        tree_reference.children_lists(
+            children=kwargs["children"], node_mask=kwargs["node_mask"]
+        ),
+        layer.arity,
+        use_bias=layer.use_bias,
+        epsilon=layer.norm_epsilon,
+    )
+
+
+_TREE_CONTRACT = frozenset({"reference", "gradients", "saving", "export"})
+
 LAYERS = (
+    Layer(
+        name="ChildSumTreeLSTM",
+        cls=kg.ChildSumTreeLSTM,
+        build=_child_sum_tree_lstm,
+        contract=_TREE_CONTRACT,
+        reference=_child_sum_tree_lstm_reference,
+    ),
+    Layer(
+        name="NaryTreeLSTM",
+        cls=kg.NaryTreeLSTM,
+        build=_nary_tree_lstm,
+        contract=_TREE_CONTRACT,
+        reference=_nary_tree_lstm_reference,
+    ),
     Layer(
         name="AttentionDecoder",
         cls=kg.AttentionDecoder,

@@ -1,0 +1,1 @@
+"""Recurrences over trees and graphs: Tree-LSTMs and the Graph LSTM."""
