@@ -5,6 +5,7 @@ from importlib import metadata as _metadata
 from keras_gated.cells.ln_gru_cell import LNGRUCell
 from keras_gated.cells.ln_lstm_cell import LNLSTMCell
 from keras_gated.cells.sru_cell import SRUCell
+from keras_gated.graph.graph_lstm import GraphLSTM
 from keras_gated.layers.ln_gru import LNGRU
 from keras_gated.layers.ln_lstm import LNLSTM
 from keras_gated.layers.sru import SRU
@@ -24,6 +25,7 @@ __all__ = [
     "AttentionDecoder",
     "AttentionDecoderCell",
     "BahdanauAttention",
+    "GraphLSTM",
     "LNGRU",
     "LNGRUCell",
     "LNLSTM",

@@ -1,0 +1,5 @@
+"""Recurrences over graphs: the Graph LSTM."""
+
+from keras_gated.graph.graph_lstm import GraphLSTM
+
+__all__ = ["GraphLSTM"]
