@@ -166,7 +166,8 @@ def build_graph_lstm(nodes=48, units=32, layers=2):
 
     Each layer takes the previous layer's `h` as its node features and
     starts from its states, as in the paper; all share the graph, the
-    confidence scores and the node mask.
+    confidence scores and the node mask. The classifier sees the last
+    `h` and the node's own embedded features.
     """
     inputs = _inputs(nodes)
     graph = {
@@ -174,13 +175,16 @@ def build_graph_lstm(nodes=48, units=32, layers=2):
         "scores": inputs["scores"],
         "node_mask": inputs["node_mask"],
     }
-    h = keras.layers.Dense(units, activation="tanh")(inputs["features"])
-    state = None
+    embedded = keras.layers.Dense(units, activation="tanh")(inputs["features"])
+    h, state = embedded, None
     for _ in range(layers):
         h, m = kg.GraphLSTM(units, return_state=True)(
             h, initial_state=state, **graph
         )
         state = [h, m]
+    # The classifier reads the node's own embedding beside the Graph
+    # LSTM's state, so that the context is added to what the MLP sees.
+    h = keras.layers.Concatenate()([h, embedded])
     outputs = keras.layers.Dense(len(CLASSES), activation="softmax")(h)
     return keras.Model(inputs, outputs, name="graph_lstm")
 
