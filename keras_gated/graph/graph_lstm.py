@@ -328,7 +328,6 @@ class GraphLSTM(keras.layers.Layer):
             order = ops.broadcast_to(
                 ops.arange(nodes, dtype="int32"), ops.shape(valid)
             )
-        order = ops.transpose(order)  # (nodes, batch): step k reads row k.
 
         h0, m0 = self._initial_state(initial_state, inputs)
 
@@ -360,29 +359,45 @@ class GraphLSTM(keras.layers.Layer):
         inverse_degree = 1.0 / ops.maximum(degree, 1.0)  # (b, n, 1)
         sigma, act = self.recurrent_activation, self.activation
 
+        # Every per-node tensor in processing order, step-major, so that
+        # step k reads row k: `P[b, k] = one_hot(order[b, k])` (a zero row
+        # for an index out of range, which makes that step a no-op).
+        permutation = ops.one_hot(order, nodes, dtype=dtype)  # (b, k, n)
+
+        def in_order(values):
+            values = ops.matmul(permutation, values)
+            return ops.moveaxis(values, 1, 0)
+
+        updated = in_order(ops.expand_dims(valid, 2)) > 0  # (k, b, 1)
+        nodes_t = ops.moveaxis(permutation, 1, 0)  # (k, b, n)
+        neighbors_t = in_order(graph * inverse_degree)  # rows / |N(i)|
+        pre_t = in_order(pre)
+        m_own_t = in_order(m0)
+        f_in_t = in_order(forget_input)
+
         def step(k, h, m):
-            node = ops.one_hot(order[k], nodes, dtype=dtype)  # (b, n)
-            select = node * valid
-            row = ops.expand_dims(node, 1)  # (b, 1, n)
-            neighbors = ops.matmul(row, graph)  # (b, 1, n)
-            scale = ops.matmul(row, inverse_degree)  # (b, 1, 1)
-            z = ops.matmul(row, pre)[:, 0]  # (b, 4u)
-            m_own = ops.matmul(row, m0)[:, 0]
-            h_bar = (ops.matmul(neighbors, h) * scale)[:, 0]
+            neighbors = ops.expand_dims(neighbors_t[k], 1)  # (b, 1, n)
+            z = pre_t[k]  # (b, 4u)
+            h_bar = ops.matmul(neighbors, h)[:, 0]
             z_i = z[:, :units] + ops.matmul(h_bar, neighbor_i)
             z_go = z[:, 2 * units :] + ops.matmul(h_bar, neighbor_go)
             input_gate = sigma(z_i)
             cell_input = act(z_go[:, :units])
             output_gate = sigma(z_go[:, units:])
             self_forget = sigma(z[:, units : 2 * units])
-            f_in = ops.matmul(row, forget_input)  # (b, 1, u)
+            f_in = ops.expand_dims(f_in_t[k], 1)  # (b, 1, u)
             gates = sigma(f_in + neighbor_forget)  # g_ij for every j
-            from_neighbors = (ops.matmul(neighbors, gates * m) * scale)[:, 0]
+            from_neighbors = ops.matmul(neighbors, gates * m)[:, 0]
             m_new = (
-                from_neighbors + self_forget * m_own + input_gate * cell_input
+                from_neighbors
+                + self_forget * m_own_t[k]
+                + input_gate * cell_input
             )
             h_new = act(output_gate * m_new)
-            update = ops.expand_dims(select, 2) > 0
+            update = ops.logical_and(
+                ops.expand_dims(nodes_t[k], 2) > 0,
+                ops.expand_dims(updated[k], 1),
+            )  # (b, n, 1)
             h = ops.where(update, ops.expand_dims(h_new, 1), h)
             m = ops.where(update, ops.expand_dims(m_new, 1), m)
             return h, m
