@@ -105,9 +105,13 @@ class GraphLSTM(keras.layers.Layer):
       more update of that node (the node's own terms still read its
       state at the start of the pass) while a missing node keeps its
       initial state. Check such inputs eagerly, once, before training.
-    - The number of nodes must be static (it is the loop's trip count);
-      the batch may be dynamic. One SavedModel serves any graph of up to
-      `nodes` nodes, padded with `node_mask`.
+    - The number of nodes must be static (it is the loop's trip count:
+      `ops.while_loop(..., maximum_iterations=nodes)` on TensorFlow, which
+      XLA differentiates, and `ops.fori_loop`, a `lax.scan`, elsewhere, so
+      that `fit(jit_compile=True)` and `jax.jit` training work); the batch
+      may be dynamic. On JAX every traced shape is concrete anyway. One
+      SavedModel serves any graph of up to `nodes` nodes, padded with
+      `node_mask`.
     - No dropout.
 
     Args:
