@@ -7,6 +7,7 @@ from keras_gated.cells.ln_lstm_cell import LNLSTMCell
 from keras_gated.cells.peephole_lstm_cell import PeepholeLSTMCell
 from keras_gated.cells.sru_cell import SRUCell
 from keras_gated.graph.child_sum_tree_lstm import ChildSumTreeLSTM
+from keras_gated.graph.graph_lstm import GraphLSTM
 from keras_gated.graph.nary_tree_lstm import NaryTreeLSTM
 from keras_gated.grid.grid1_basic_lstm_cell import Grid1BasicLSTMCell
 from keras_gated.grid.grid1_basic_rnn_cell import Grid1BasicRNNCell
@@ -38,6 +39,7 @@ __all__ = [
     "AttentionDecoderCell",
     "BahdanauAttention",
     "ChildSumTreeLSTM",
+    "GraphLSTM",
     "Grid1BasicLSTMCell",
     "Grid1BasicRNNCell",
     "Grid1GRUCell",

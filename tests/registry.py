@@ -436,22 +436,64 @@ def _nary_tree_lstm_reference(layer, args, kwargs):
     )
 
 
-_TREE_CONTRACT = frozenset({"reference", "gradients", "saving", "export"})
+# Every entry below keeps the whole reduced contract.
+_FULL_CONTRACT = LAYER_CONTRACTS
+
+
+def _graph_lstm(seed, dtype="float32"):
+    layer = kg.GraphLSTM(3, return_state=True, dtype=dtype)
+    layer.build((None, 4, 2))
+    randomize(layer, seed=seed)
+    rng = np.random.default_rng(seed)
+    adjacency = np.array(
+        [
+            [[0, 1, 1, 0], [1, 0, 0, 0], [1, 0, 0, 1], [0, 0, 1, 0]],
+            [[0, 1, 0, 0], [1, 0, 1, 1], [0, 1, 0, 0], [0, 1, 0, 0]],
+        ],
+        dtype,
+    )
+    args = (rng.normal(size=(2, 4, 2)).astype(dtype),)
+    kwargs = {
+        "adjacency": adjacency,
+        "scores": rng.normal(size=(2, 4)).astype(dtype),
+        "node_mask": np.array([[True] * 4, [True, True, True, False]]),
+    }
+    return layer, args, kwargs
+
+
+def _graph_lstm_reference(layer, args, kwargs):
+    from tests.graph import graph_lstm_reference as graph_ref
+
+    return graph_ref.graph_lstm(
+        weights_of(layer),
+        args[0],
+        kwargs["adjacency"],
+        order=graph_ref.order_of_scores(kwargs["scores"]),
+        node_mask=kwargs["node_mask"],
+    )
+
 
 LAYERS = (
     Layer(
         name="ChildSumTreeLSTM",
         cls=kg.ChildSumTreeLSTM,
         build=_child_sum_tree_lstm,
-        contract=_TREE_CONTRACT,
+        contract=_FULL_CONTRACT,
         reference=_child_sum_tree_lstm_reference,
     ),
     Layer(
         name="NaryTreeLSTM",
         cls=kg.NaryTreeLSTM,
         build=_nary_tree_lstm,
-        contract=_TREE_CONTRACT,
+        contract=_FULL_CONTRACT,
         reference=_nary_tree_lstm_reference,
+    ),
+    Layer(
+        name="GraphLSTM",
+        cls=kg.GraphLSTM,
+        build=_graph_lstm,
+        contract=_FULL_CONTRACT,
+        reference=_graph_lstm_reference,
     ),
     Layer(
         name="AttentionDecoder",
