@@ -21,19 +21,26 @@ The captioner is Show, Attend and Tell (Xu et al. 2015):
 ```
 uint8 image ─ small CNN ─ 8×8 grid of features + position embedding ─ memory
 memory ─ MemoryInitialState ─ [h0, c0]
-<start> words ─ Embedding ─ AttentionDecoder(LSTM, "show_attend_tell") ─ Dense
+<start> words ─ Embedding ─ AttentionDecoder(LSTM, "show_attend_tell")
+                  └──────────── [h_t; z_t; E y_{t-1}] ─ Dense ─ logits
 ```
 
 At every step the decoder attends over the 64 grid cells with `h_{t-1}`
 (Bahdanau attention), gates the context with `β_t`, and feeds it to the
-LSTM; the loss adds the doubly stochastic penalty `λ Σ_i (1 − Σ_t α_ti)²`.
-The memory holds a learned embedding of each cell's position, so the
-attention can tell the top of the image from the bottom.
+LSTM; the logits are a `Dense` layer of `[h_t; z_t; E y_{t-1}]` (the
+paper's deep output, linear). The loss adds the doubly stochastic penalty
+`λ Σ_i (1 − Σ_t α_ti)²`, averaged over the cells (`PENALTY_REDUCTION`,
+the scale of sgrvinod's PyTorch tutorial, since the cross-entropy is
+averaged over the words too). The memory holds a learned embedding of
+each cell's position, so the attention can tell the top of the image from
+the bottom.
 
 The baseline (`attention=False`) is the same model with a mean-pooled
 context: its memory is the mean of the 64 cells, one position, so that the
 decoder sees *what* is in the image but no longer *where* (the mean of the
 position embeddings is the same for every image).
+Its attention over one position is a softmax over an axis of size 1
+(always 1), which Keras warns about; the notebook silences that warning.
 
 >>> scenes = make_scenes(4, seed=0)
 >>> scenes.images.shape, scenes.images.dtype
@@ -72,6 +79,9 @@ WORDS = (
 PAD, START, END = 0, 1, 2
 # The longest caption, "a red circle left of a blue square", and <end>.
 MAX_LENGTH = 9
+# The penalty's scale: averaged over the 64 grid cells, next to a
+# cross-entropy averaged over the words, as in sgrvinod's PyTorch tutorial.
+PENALTY_REDUCTION = "mean_over_positions"
 
 
 class Scenes(NamedTuple):
@@ -127,8 +137,8 @@ def describe(shapes):
 def make_scenes(n, seed=0):
     """`n` random scenes and their captions, as `Scenes`.
 
-    Half the scenes hold two different shapes (a relation), a quarter one
-    shape, a quarter two or three identical shapes (a count). Colours,
+    70% of the scenes hold two different shapes (a relation), 15% one
+    shape, 15% two or three identical shapes (a count). Colours,
     shapes and cells are uniform; each shape is jittered by up to 3 pixels
     in its cell, and its size varies; the background has a little noise.
     """
@@ -143,9 +153,9 @@ def make_scenes(n, seed=0):
     for index in range(n):
         kind = rng.random()
         cells = rng.permutation(GRID * GRID)
-        if kind < 0.25:
+        if kind < 0.15:
             drawn = [(rng.choice(colours), rng.choice(shapes))]
-        elif kind < 0.75:
+        elif kind < 0.85:
             first = rng.integers(len(colours) * len(shapes))
             second = first + 1 + rng.integers(len(colours) * len(shapes) - 1)
             second %= len(colours) * len(shapes)
@@ -280,14 +290,18 @@ def build_model(units=64, embedding_dim=16, filters=32, attention=True,
     memory = build_encoder(filters)(images)
     if not attention:
         memory = keras.layers.GlobalAveragePooling1D(keepdims=True)(memory)
-    initial_state = _initial_state(units)(memory)
+    initial_state = kg.MemoryInitialState(
+        units, num_states=2, name="initial_state"
+    )(memory)
     words = keras.layers.Embedding(
-        VOCABULARY.size, embedding_dim, name="word_embedding"
+        VOCABULARY.size, embedding_dim, mask_zero=True, name="word_embedding"
     )(decoder_input)
     outputs, _ = _decoder(units, attention, attention_penalty)(
         words, memory=memory, initial_state=initial_state
     )
-    logits = keras.layers.Dense(VOCABULARY.size, name="projection")(outputs)
+    # The deep output of the paper (eq. 7), linear: from [h_t; z_t; E y_t-1].
+    deep_output = keras.layers.Concatenate(name="deep_output")([outputs, words])
+    logits = keras.layers.Dense(VOCABULARY.size, name="projection")(deep_output)
     return keras.Model(
         [images, decoder_input],
         logits,
@@ -295,29 +309,22 @@ def build_model(units=64, embedding_dim=16, filters=32, attention=True,
     )
 
 
-def _initial_state(units):
-    # TEMPORARY until kg.MemoryInitialState lands.
-    def build(memory):
-        mean = keras.layers.GlobalAveragePooling1D(name="memory_mean")(memory)
-        return [
-            keras.layers.Dense(units, activation="tanh", name=name)(mean)
-            for name in ("initial_h", "initial_c")
-        ]
-
-    return build
-
-
-def _initial_state_tensors(layers):
-    return [layers["initial_h"].output, layers["initial_c"].output]
-
-
 def _decoder(units, attention, attention_penalty):
-    # TEMPORARY default wiring until the show_attend_tell wiring lands.
-    cell = kg.AttentionDecoderCell(keras.layers.LSTMCell(units), "bahdanau")
+    cell = kg.AttentionDecoderCell(
+        keras.layers.LSTMCell(units),
+        "bahdanau",
+        wiring="show_attend_tell",
+        context_gate=True,
+        output_context=True,
+    )
     return kg.AttentionDecoder(
         cell,
         return_sequences=True,
         return_alignments=True,
+        # The baseline's one position always gets a weight of one: no
+        # penalty there (it would be a constant).
+        attention_penalty=attention_penalty if attention else 0.0,
+        attention_penalty_reduction=PENALTY_REDUCTION,
         name="decoder",
     )
 
@@ -408,9 +415,9 @@ class ShapesCaptioner:
         )
         layers = {layer.name: layer for layer in self.model.layers}
         images = self.model.inputs[0]
-        memory = layers["memory_mean"].input
+        memory = layers["initial_state"].input
         self.state_model = keras.Model(
-            images, [memory, *_initial_state_tensors(layers)]
+            images, [memory, *layers["initial_state"].output]
         )
         self.alignment_model = keras.Model(
             self.model.inputs, layers["decoder"].output[1]
@@ -466,13 +473,14 @@ class ShapesCaptioner:
 
     def step_fn(self, tokens, state):
         """One decoding step, for `greedy_decode` and `beam_search_decode`."""
+        words = self.word_embedding(tokens)
         output, decoder_state = self.cell(
-            self.word_embedding(tokens),
+            words,
             state["decoder"],
             memory=state["memory"],
             keys=state["keys"],
         )
-        logits = self.projection(output)
+        logits = self.projection(ops.concatenate([output, words], axis=-1))
         return logits, {**state, "decoder": decoder_state}
 
     def decode(self, images, beam_width=None):

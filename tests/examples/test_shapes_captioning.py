@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+import keras_gated as kg
 from keras_gated.examples import shapes_captioning as sc
 from keras_gated.examples.shapes_captioning import VOCABULARY
 from keras_gated.examples.shapes_captioning import ShapesCaptioner
@@ -11,6 +12,12 @@ from keras_gated.examples.shapes_captioning import bleu
 from keras_gated.examples.shapes_captioning import describe
 from keras_gated.examples.shapes_captioning import exact_match
 from keras_gated.examples.shapes_captioning import make_scenes
+
+# The baseline attends over its one mean-pooled position, a softmax over an
+# axis of size 1, which Keras warns about.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:You are using a softmax over axis -1:UserWarning"
+)
 
 SMALL = {"units": 8, "embedding_dim": 4, "filters": 4}
 
@@ -153,6 +160,27 @@ def test_baseline_attends_over_one_mean_pooled_position(scenes):
     alignments = baseline.alignments(scenes.images, scenes.captions)
     for weights in alignments:
         np.testing.assert_allclose(weights, 1.0)
+
+
+def test_the_decoder_is_show_attend_tell_with_the_penalty(scenes):
+    keras.utils.set_random_seed(2)
+    model = sc.build_model(**SMALL, attention_penalty=0.5)
+    decoder = model.get_layer("decoder")
+    assert decoder.cell.wiring == "show_attend_tell"
+    assert decoder.cell.context_gate and decoder.cell.output_context
+    decoder_input, _ = sc.encode_targets(scenes.captions)
+    model([scenes.images, decoder_input], training=True)
+    (penalty,) = model.losses
+    alignments = keras.Model(model.inputs, decoder.output[1])(
+        [scenes.images, decoder_input]
+    )
+    expected = 0.5 * kg.doubly_stochastic_penalty(
+        alignments, decoder_input != sc.PAD, reduction=sc.PENALTY_REDUCTION
+    )
+    np.testing.assert_allclose(penalty, expected, rtol=1e-5)
+    baseline = sc.build_model(**SMALL, attention=False)
+    baseline([scenes.images, decoder_input], training=True)
+    assert baseline.losses == []
 
 
 def test_fit_lowers_the_loss_and_reports_validation(scenes):
