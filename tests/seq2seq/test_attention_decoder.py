@@ -947,3 +947,75 @@ def test_show_attend_tell_saved_model_export(tmp_path):
         ]
         for got, want in zip(serving.serve(data), model(data)):
             np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_show_attend_tell_unroll_and_go_backwards_equal_the_loop():
+    looped = _show_attend_tell_decoder(
+        return_sequences=True, return_alignments=True
+    )
+    x, m = inputs(), memory()
+    unrolled = kg.AttentionDecoder(
+        looped.cell, return_sequences=True, return_alignments=True, unroll=True
+    )
+    for got, want in zip(
+        unrolled(x, memory=m, mask=TARGET_MASK),
+        looped(x, memory=m, mask=TARGET_MASK),
+    ):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+    backward = kg.AttentionDecoder(
+        looped.cell, return_sequences=True, go_backwards=True
+    )
+    np.testing.assert_allclose(
+        backward(x, memory=m), looped(x[:, ::-1], memory=m)[0], atol=1e-6
+    )
+
+
+@pytest.mark.tensorflow_only
+def test_show_attend_tell_inner_dropout_masks_are_drawn_before_the_loop():
+    cell = kg.AttentionDecoderCell(
+        keras.layers.LSTMCell(UNITS, dropout=0.5, recurrent_dropout=0.3),
+        "bahdanau",
+        wiring="show_attend_tell",
+        context_gate=True,
+    )
+    decoder = kg.AttentionDecoder(cell, return_sequences=True)
+    x, m = inputs(), memory()
+    inference = decoder(x, memory=m)
+    np.testing.assert_array_equal(inference, decoder(x, memory=m))
+    train = tf.function(lambda x, m: decoder(x, memory=m, training=True))
+    first, second = train(x, m), train(x, m)
+    assert np.all(np.isfinite(first))
+    assert not np.allclose(first, inference)
+    assert not np.allclose(first, second)
+
+
+def test_show_attend_tell_mixed_precision():
+    reference = _show_attend_tell_decoder(
+        return_sequences=True, return_alignments=True
+    )
+    cell = kg.AttentionDecoderCell(
+        kg.LNLSTMCell(UNITS, dtype="mixed_float16"),
+        kg.BahdanauAttention(dtype="mixed_float16"),
+        wiring="show_attend_tell",
+        context_gate=True,
+        dtype="mixed_float16",
+    )
+    decoder = kg.AttentionDecoder(
+        cell,
+        return_sequences=True,
+        return_alignments=True,
+        dtype="mixed_float16",
+    )
+    decoder.build((None, None, FEATURES), (None, None, MEMORY_DIM))
+    decoder.set_weights(reference.get_weights())
+    x, m = inputs(), memory()
+    outputs, alignments = decoder(x, memory=m, memory_mask=SOURCE_MASK)
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float16"
+    assert keras.backend.standardize_dtype(alignments.dtype) == "float16"
+    expected, expected_alignments = reference(
+        x, memory=m, memory_mask=SOURCE_MASK
+    )
+    outputs = ops.convert_to_numpy(ops.cast(outputs, "float32"))
+    alignments = ops.convert_to_numpy(ops.cast(alignments, "float32"))
+    np.testing.assert_allclose(outputs, expected, atol=0.05)
+    np.testing.assert_allclose(alignments, expected_alignments, atol=0.01)
