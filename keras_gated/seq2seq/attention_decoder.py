@@ -46,7 +46,8 @@ class AttentionDecoder(keras.layers.Layer):
       source_len)`: row `t` is the attention distribution of step `t`,
       ready for a heatmap. Rows of masked target steps are zero;
     - with `return_state`, the final states: the cell's full state list
-      `[output, attention, alignments, *cell_states]`.
+      `[output, attention, alignments, *cell_states]` (`[output, context,
+      alignments, *cell_states]` in the Show-Attend-Tell wiring).
 
     Masks follow Keras' TensorFlow `while_loop`, on every backend: a
     masked target step leaves every state unchanged and outputs the
@@ -86,6 +87,18 @@ class AttentionDecoder(keras.layers.Layer):
             timesteps). Default: `False`.
         zero_output_for_mask: Whether masked steps output zeros instead of
             the previous output. Default: `False`.
+        attention_penalty: Non-negative float λ. When positive, every
+            call with `training=True` (e.g. in `fit`) adds `λ ·
+            doubly_stochastic_penalty(alignments, memory_mask=...)` to the
+            layer's losses with `add_loss`, over the valid target steps and
+            memory positions, whether or not `return_alignments` is set
+            (Xu et al. 2015, eq. 14). Inference and `evaluate` calls add
+            nothing, so their loss is the model's loss alone. Default: 0.
+        attention_penalty_reduction: How the penalty is reduced over the
+            memory positions: `"sum_over_positions"` (the paper's
+            equation) or `"mean_over_positions"` (the PyTorch tutorial's
+            scale); see `keras_gated.doubly_stochastic_penalty`.
+            Default: `"sum_over_positions"`.
         **kwargs: Base layer arguments, e.g. `name` and `dtype`.
 
     Call arguments:
@@ -127,6 +140,10 @@ class AttentionDecoder(keras.layers.Layer):
         M.-T. Luong, H. Pham, C. D. Manning. "Effective Approaches to
         Attention-based Neural Machine Translation", EMNLP 2015.
         https://arxiv.org/abs/1508.04025
+
+        K. Xu et al. "Show, Attend and Tell: Neural Image Caption
+        Generation with Visual Attention", ICML 2015 (the penalty:
+        section 4.2.1). https://arxiv.org/abs/1502.03044
     """
 
     def __init__(
@@ -341,6 +358,9 @@ class AttentionDecoder(keras.layers.Layer):
             initial_state = [initial_state]
         initial_state = list(initial_state)
         cell_count = len(self.cell.cell_state_size)
+        second = (
+            "context" if self.cell.wiring == SHOW_ATTEND_TELL else "attention"
+        )
         if len(initial_state) == cell_count:
             return self.cell.get_initial_state(memory, initial_state)
         if len(initial_state) == cell_count + 3:
@@ -350,7 +370,7 @@ class AttentionDecoder(keras.layers.Layer):
             f"Received an invalid value for argument `initial_state`: "
             f"expected the wrapped cell's {cell_count} states or the full "
             f"decoder state of {cell_count + 3} tensors "
-            "`[output, attention, alignments, *cell_states]`, got "
+            f"`[output, {second}, alignments, *cell_states]`, got "
             f"{len(initial_state)} tensors."
         )
 

@@ -87,13 +87,34 @@ class AttentionDecoderCell(keras.layers.Layer):
     output = a_t  if output_attention  else  h_t
     ```
 
+    With `wiring="show_attend_tell"` the step is Xu et al.'s (2015), and
+    Bahdanau et al.'s order: the query is the wrapped cell's previous
+    output `h_{t-1}` (its first state), and the context enters the cell:
+
+    ```
+    α_t, c_t = attention(h_{t-1}, m)       # before the cell runs
+    β_t = sigmoid(h_{t-1} · w_β + b_β)     # context_gate=True; else β_t = 1
+    z_t = β_t c_t                          # one scalar β per step and example
+    h_t, s_t = cell([x_t; z_t], s_{t-1})
+    output = [h_t; z_t]  if output_context  else  h_t
+    ```
+
+    There is no attention layer `W_c` and no input feeding in that wiring;
+    `output_context=True` lets a "deep output" layer read `[h_t; z_t; x_t]`
+    (concatenate `x_t` outside, as in the paper's eq. 7).
+
     The keys of the attention (`W m` or `W₂ m`) depend on the memory alone;
     `AttentionDecoder` computes them once with `project_memory` and passes
     them to every step as `keys`.
 
     Weights: `attention_kernel` `W_c`, shape `(h_dim + memory_dim,
     attention_units)`, no bias, plus those of the wrapped cell (`cell`) and
-    of the mechanism (`attention`).
+    of the mechanism (`attention`). In the Show-Attend-Tell wiring there is
+    no `W_c`; with `context_gate=True`, `gate_kernel` `w_β`, shape
+    `(h_dim, 1)`, and `gate_bias` `b_β`, shape `(1,)`, initialized to 0
+    (β = 0.5 for `h = 0`, as in the authors' code). The wrapped cell's
+    input kernel reads `memory_dim` more features (`z_t`), the
+    mechanism's query kernel takes the cell's first state.
 
     State: a flat list, in this order:
 
@@ -109,6 +130,24 @@ class AttentionDecoderCell(keras.layers.Layer):
     repeats `states[0]` at masked steps). `state_size` is
     `[output_size, attention_units, None, *cell.state_size]`: the
     alignments' size is the memory's length, known only with the memory.
+
+    With `wiring="show_attend_tell"` the list has the same positions, and
+    the second holds the gated context instead of the attention vector:
+
+    ```
+    [output, context, alignments, *cell_states]
+    output       (batch, output_size)   h_t, or [h_t; z_t] with output_context
+    context      (batch, memory_dim)    z_t = β_t c_t (not fed back)
+    alignments   (batch, source_len)    α_t, computed from h_{t-1}
+    cell_states  the wrapped cell's states; the query of step t + 1 is
+                 their first, h_t
+    ```
+
+    There `state_size` is `[output_size, memory_dim, None,
+    *cell.state_size]` and `output_size` is `h_dim (+ memory_dim)`; what
+    involves `memory_dim` is known once the cell is built (`None` before).
+    To start from the memory, as the paper does, pass the states of a
+    `keras_gated.MemoryInitialState` as `cell_states`.
     `get_initial_state(memory, cell_states=None)` builds the initial state
     from the memory and, optionally, the wrapped cell's states (e.g. an
     encoder's final `[h, c]`); everything else starts at zero.
@@ -138,17 +177,28 @@ class AttentionDecoderCell(keras.layers.Layer):
         attention_units: Positive integer, the size of the attention vector
             `a_t`; `None` for the wrapped cell's output size.
             Default: `None`.
-        attention_activation: `σ` above. Default: `"tanh"`.
+        attention_activation: `σ` above; `None` for `"tanh"`.
+            Default: `None`.
         output_attention: Whether the output is `a_t` (Luong) or `h_t`
-            (Bahdanau). Default: `True`.
-        input_feeding: Whether to concatenate `a_{t-1}` to the input.
-            Default: `True`. It may be `False` only with
-            `output_attention=True`: otherwise the attention would reach
-            neither the output nor the next step.
-        kernel_initializer: Initializer for `attention_kernel`.
-            Default: `"glorot_uniform"`.
-        kernel_regularizer: Regularizer for `attention_kernel`.
-        kernel_constraint: Constraint for `attention_kernel`.
+            (Bahdanau); `None` for `True`. Default: `None`.
+        input_feeding: Whether to concatenate `a_{t-1}` to the input;
+            `None` for `True`. Default: `None`. It may be `False` only
+            with `output_attention=True`: otherwise the attention would
+            reach neither the output nor the next step.
+            These four configure `W_c`: with `wiring="show_attend_tell"`
+            they must be left `None` (a `ValueError` otherwise).
+        kernel_initializer: Initializer for `attention_kernel` (and for
+            `gate_kernel`). Default: `"glorot_uniform"`.
+        kernel_regularizer: Regularizer for the same weights.
+        kernel_constraint: Constraint for the same weights.
+        wiring: `"default"` (the attention after the cell, with `W_c` and
+            input feeding) or `"show_attend_tell"` (the attention from
+            `h_{t-1}` before the cell, its context in the cell's input).
+            Default: `"default"`.
+        context_gate: Whether to scale the context by the gate `β_t`
+            (`"show_attend_tell"` only). Default: `False`.
+        output_context: Whether the output is `[h_t; z_t]` rather than
+            `h_t` (`"show_attend_tell"` only). Default: `False`.
         **kwargs: Base layer arguments, e.g. `name` and `dtype`.
 
     Call arguments:
@@ -170,6 +220,17 @@ class AttentionDecoderCell(keras.layers.Layer):
     >>> tuple(output.shape), [tuple(s.shape) for s in states]
     ((2, 8), [(2, 8), (2, 8), (2, 5), (2, 8), (2, 8)])
 
+    The Show-Attend-Tell wiring, with the gate and the context output:
+
+    >>> cell = AttentionDecoderCell(
+    ...     keras.layers.LSTMCell(8), "bahdanau", wiring="show_attend_tell",
+    ...     context_gate=True, output_context=True)
+    >>> states = cell.get_initial_state(memory)
+    >>> output, states = cell(keras.random.normal((2, 3)), states,
+    ...                       memory=memory)
+    >>> tuple(output.shape), [tuple(s.shape) for s in states]
+    ((2, 14), [(2, 14), (2, 6), (2, 5), (2, 8), (2, 8)])
+
     References:
         D. Bahdanau, K. Cho, Y. Bengio. "Neural Machine Translation by
         Jointly Learning to Align and Translate", ICLR 2015.
@@ -178,6 +239,12 @@ class AttentionDecoderCell(keras.layers.Layer):
         M.-T. Luong, H. Pham, C. D. Manning. "Effective Approaches to
         Attention-based Neural Machine Translation", EMNLP 2015 (input
         feeding: section 3.3). https://arxiv.org/abs/1508.04025
+
+        K. Xu, J. Ba, R. Kiros, K. Cho, A. Courville, R. Salakhutdinov,
+        R. Zemel, Y. Bengio. "Show, Attend and Tell: Neural Image Caption
+        Generation with Visual Attention", ICML 2015 (the wiring: section
+        3.1.2, eqs. 1-6; the gate β: section 4.2.1).
+        https://arxiv.org/abs/1502.03044
     """
 
     def __init__(
