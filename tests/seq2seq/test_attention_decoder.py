@@ -739,31 +739,26 @@ def _caption_data():
     return [memory(batch=8), words], rng.integers(0, 10, (8, 4))
 
 
-@pytest.mark.parametrize("jit_compile", [False, True])
-def test_fit_with_the_penalty(jit_compile):
-    if jit_compile and keras.backend.backend() != "tensorflow":
-        pytest.skip("jit_compile is TensorFlow's XLA here")
+def test_fit_minimizes_the_penalty_and_evaluate_leaves_it_out():
+    # Under XLA on TensorFlow (`fit(jit_compile=True)`), jitted on JAX. A
+    # learning rate of 0 keeps the weights, so that `fit`'s loss and
+    # `evaluate`'s differ by the penalty alone.
     data, targets = _caption_data()
-    losses = {}
-    for penalty in (0.0, 2.0):
-        keras.utils.set_random_seed(0)
-        model = _captioner(penalty)
-        model.compile(
-            "adam",
-            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            jit_compile=jit_compile,
-        )
-        history = model.fit(data, targets, epochs=2, batch_size=4, verbose=0)
-        losses[penalty] = history.history["loss"]
-        assert all(np.isfinite(losses[penalty]))
-        # `evaluate` (training=False) adds no penalty.
-        losses[penalty, "eval"] = model.evaluate(data, targets, verbose=0)
-    # 3 valid steps over 6 positions: the coverages sum to 3, so the
-    # penalty is at least 6 · (1 − 3/6)² = 1.5 (all coverages equal).
-    assert losses[2.0][0] > losses[0.0][0] + 2.0 * 1.5 * 0.99
-    np.testing.assert_allclose(
-        losses[2.0, "eval"], losses[0.0, "eval"], rtol=0.2
+    keras.utils.set_random_seed(0)
+    model = _captioner(2.0)
+    model.compile(
+        keras.optimizers.SGD(0.0),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=keras.backend.backend() == "tensorflow",
     )
+    history = model.fit(data, targets, epochs=1, batch_size=4, verbose=0)
+    trained = history.history["loss"][0]
+    evaluated = model.evaluate(data, targets, batch_size=4, verbose=0)
+    assert np.isfinite(trained) and np.isfinite(evaluated)
+    # 3 valid steps over 6 positions: the coverages sum to 3, so the
+    # penalty is at least 6 · (1 − 3/6)² = 1.5 (all coverages equal), at
+    # most 6 − 1 + (1 − 3)² = 9 (all on one position).
+    assert 2.0 * 1.5 * 0.99 < trained - evaluated < 2.0 * 9.0
 
 
 @pytest.mark.tensorflow_only
