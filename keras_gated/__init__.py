@@ -26,8 +26,12 @@ from keras_gated.seq2seq.attention_decoder import AttentionDecoder
 from keras_gated.seq2seq.attention_decoder_cell import AttentionDecoderCell
 from keras_gated.seq2seq.bahdanau_attention import BahdanauAttention
 from keras_gated.seq2seq.beam_search_decode import beam_search_decode
+from keras_gated.seq2seq.doubly_stochastic_penalty import (
+    doubly_stochastic_penalty,
+)
 from keras_gated.seq2seq.greedy_decode import greedy_decode
 from keras_gated.seq2seq.luong_attention import LuongAttention
+from keras_gated.seq2seq.memory_initial_state import MemoryInitialState
 
 try:
     __version__ = _metadata.version("keras_gated")
@@ -55,11 +59,13 @@ __all__ = [
     "LNLSTM",
     "LNLSTMCell",
     "LuongAttention",
+    "MemoryInitialState",
     "NaryTreeLSTM",
     "PeepholeLSTMCell",
     "SRU",
     "SRUCell",
     "__version__",
     "beam_search_decode",
+    "doubly_stochastic_penalty",
     "greedy_decode",
 ]

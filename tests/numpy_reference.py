@@ -211,3 +211,114 @@ def luong_attention_decoder(
         attention = np.tanh(np.concatenate([h, context], -1) @ attention_kernel)
         outputs.append(attention)
     return np.stack(outputs, 1)
+
+
+def masked_softmax(scores, memory_mask=None):
+    """Softmax over the last axis, exactly 0 where `memory_mask` is False.
+
+    An all-masked row gives all zeros.
+    """
+    if memory_mask is not None:
+        scores = np.where(memory_mask, scores, -np.inf)
+    top = scores.max(-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    weights = np.exp(scores - top)
+    total = weights.sum(-1, keepdims=True)
+    return np.where(total > 0, weights / np.where(total > 0, total, 1), 0.0)
+
+
+def luong_scores(memory_kernel, query, memory, scale=None):
+    """`e_i = q · (W m_i)`, times the scale when there is one."""
+    scores = np.einsum("bd,btd->bt", query, memory @ memory_kernel)
+    return scores if scale is None else scale * scores
+
+
+def bahdanau_scores(
+    query_kernel, memory_kernel, v, query, memory, g=None, b=None
+):
+    """`e_i = vᵀ tanh(W₁ q + W₂ m_i)`; weight-normalized `v` with `g`, `b`."""
+    hidden = (memory @ memory_kernel) + (query @ query_kernel)[:, None, :]
+    if g is not None:
+        hidden = hidden + b
+        v = g * v / np.sqrt(np.sum(v**2))
+    return np.tanh(hidden) @ v
+
+
+def show_attend_tell_step(
+    inner_step,
+    scores,
+    x,
+    memory,
+    memory_mask,
+    inner_states,
+    gate=None,
+    output_context=False,
+):
+    """One step of `AttentionDecoderCell(wiring="show_attend_tell")`.
+
+    From its docstring: the query is the wrapped cell's first state,
+
+        α_t = softmax over unmasked i of score(h_{t-1}, m_i)
+        β_t = σ(h_{t-1} · w_β + b_β)   (1 without the gate)
+        z_t = β_t Σ_i α_ti m_i
+        h_t, s_t = cell([x_t; z_t], s_{t-1})
+        output = [h_t; z_t] with output_context, else h_t
+
+    `scores(query, memory)` is the mechanism's score, `gate` `(w_β, b_β)`
+    or None. Returns `(output, z_t, α_t, new_inner_states)`.
+    """
+    query = inner_states[0]
+    alignments = masked_softmax(scores(query, memory), memory_mask)
+    context = np.einsum("bt,btd->bd", alignments, memory)
+    if gate is not None:
+        kernel, bias = gate
+        context = sigmoid(query @ kernel + bias) * context
+    h, states = inner_step(np.concatenate([x, context], -1), inner_states)
+    output = np.concatenate([h, context], -1) if output_context else h
+    return output, context, alignments, states
+
+
+def show_attend_tell_decoder(
+    inner_step,
+    scores,
+    x,
+    memory,
+    memory_mask,
+    inner_states,
+    gate=None,
+    output_context=False,
+):
+    """`show_attend_tell_step` over `x` `(batch, time, features)`.
+
+    Returns the outputs `(batch, time, output_size)` and the alignments
+    `(batch, time, source_len)`.
+    """
+    states, outputs, alignments = list(inner_states), [], []
+    for t in range(x.shape[1]):
+        output, _, alpha, states = show_attend_tell_step(
+            inner_step,
+            scores,
+            x[:, t],
+            memory,
+            memory_mask,
+            states,
+            gate,
+            output_context,
+        )
+        outputs.append(output)
+        alignments.append(alpha)
+    return np.stack(outputs, 1), np.stack(alignments, 1)
+
+
+def memory_initial_state(kernel, bias, memory, memory_mask, units):
+    """`MemoryInitialState`: `s_k = tanh(ā W_k + b_k)`, ā the masked mean."""
+    if memory_mask is None:
+        memory_mask = np.ones(memory.shape[:2], bool)
+    weights = memory_mask.astype(np.float64)
+    count = np.maximum(weights.sum(1, keepdims=True), 1.0)
+    mean = np.einsum("bt,btd->bd", weights, memory) / count
+    projected = np.tanh(mean @ kernel + (0.0 if bias is None else bias))
+    return [
+        projected[:, k * units : (k + 1) * units]
+        for k in range(kernel.shape[1] // units)
+    ]

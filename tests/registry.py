@@ -374,6 +374,98 @@ def _attention_decoder_reference(decoder, args, kwargs):
     )
 
 
+def _numpy(x):
+    return keras.ops.convert_to_numpy(x).astype("float64")
+
+
+def mechanism_scores(attention):
+    """The NumPy score `(query, memory) -> (batch, source_len)` of a
+    built `LuongAttention` or `BahdanauAttention`, with its weights."""
+    if isinstance(attention, kg.LuongAttention):
+        scale = None if attention.scale is None else _numpy(attention.scale)
+        return functools.partial(
+            ref.luong_scores, _numpy(attention.memory_kernel), scale=scale
+        )
+    normalized = {}
+    if attention.normalize:
+        normalized = {
+            "g": _numpy(attention.attention_g),
+            "b": _numpy(attention.attention_b),
+        }
+    return functools.partial(
+        ref.bahdanau_scores,
+        _numpy(attention.query_kernel),
+        _numpy(attention.memory_kernel),
+        _numpy(attention.attention_v),
+        **normalized,
+    )
+
+
+def show_attend_tell_gate(cell):
+    """`(w_β, b_β)` of a built cell with the context gate, else None."""
+    if not cell.context_gate:
+        return None
+    return _numpy(cell.gate_kernel), _numpy(cell.gate_bias)
+
+
+def _show_attend_tell_decoder(seed, dtype="float32"):
+    cell = kg.AttentionDecoderCell(
+        kg.LNLSTMCell(3, dtype=dtype),
+        kg.BahdanauAttention(units=2, normalize=True, dtype=dtype),
+        wiring="show_attend_tell",
+        context_gate=True,
+        output_context=True,
+        dtype=dtype,
+    )
+    decoder = kg.AttentionDecoder(
+        cell, return_sequences=True, return_alignments=True, dtype=dtype
+    )
+    decoder.build((None, None, 2), (None, None, 3))
+    randomize(decoder, seed=seed)
+    rng = np.random.default_rng(seed)
+    args = (rng.normal(size=(2, 3, 2)).astype(dtype),)
+    kwargs = {
+        "memory": rng.normal(size=(2, 4, 3)).astype(dtype),
+        "memory_mask": np.arange(4)[None] < np.array([[4], [2]]),
+    }
+    return decoder, args, kwargs
+
+
+def _show_attend_tell_decoder_reference(decoder, args, kwargs):
+    cell = decoder.cell
+    inner = cell.cell
+    return ref.show_attend_tell_decoder(
+        rnn_cell(inner).reference(inner),
+        mechanism_scores(cell.attention),
+        np.asarray(args[0], "float64"),
+        np.asarray(kwargs["memory"], "float64"),
+        kwargs["memory_mask"],
+        [np.zeros((args[0].shape[0], size)) for size in inner.state_size],
+        gate=show_attend_tell_gate(cell),
+        output_context=cell.output_context,
+    )
+
+
+def _memory_initial_state(seed, dtype="float32"):
+    layer = kg.MemoryInitialState(3, num_states=2, dtype=dtype)
+    layer.build((None, None, 4))
+    randomize(layer, seed=seed)
+    rng = np.random.default_rng(seed)
+    args = (rng.normal(size=(3, 5, 4)).astype(dtype),)
+    kwargs = {"memory_mask": np.arange(5)[None] < np.array([[5], [2], [0]])}
+    return layer, args, kwargs
+
+
+def _memory_initial_state_reference(layer, args, kwargs):
+    return ref.memory_initial_state(
+        _numpy(layer.kernel),
+        _numpy(layer.bias),
+        np.asarray(args[0], "float64"),
+        kwargs["memory_mask"],
+        layer.units,
+    )
+
+
 def _tree(seed, dtype, children_form):
     """Two padded trees of at most 5 nodes (one of 3), 2 features."""
     rng = np.random.default_rng(seed)
@@ -499,8 +591,22 @@ LAYERS = (
         name="AttentionDecoder",
         cls=kg.AttentionDecoder,
         build=_attention_decoder,
-        contract=frozenset({"reference", "gradients", "saving", "export"}),
+        contract=_FULL_CONTRACT,
         reference=_attention_decoder_reference,
+    ),
+    Layer(
+        name="AttentionDecoder-show_attend_tell",
+        cls=kg.AttentionDecoder,
+        build=_show_attend_tell_decoder,
+        contract=_FULL_CONTRACT,
+        reference=_show_attend_tell_decoder_reference,
+    ),
+    Layer(
+        name="MemoryInitialState",
+        cls=kg.MemoryInitialState,
+        build=_memory_initial_state,
+        contract=_FULL_CONTRACT,
+        reference=_memory_initial_state_reference,
     ),
 )
 

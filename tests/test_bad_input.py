@@ -145,6 +145,54 @@ def _rows():
             r"`recurrent_dropout`.*got 1",
         )
 
+    # The Show-Attend-Tell pieces (issue 16).
+    row(
+        "unknown-wiring",
+        lambda: kg.AttentionDecoderCell(kg.LNGRUCell(4), wiring="xu"),
+        r"`wiring`.*'default', 'show_attend_tell'.*got 'xu'",
+    )
+    row(
+        "context_gate-without-show_attend_tell",
+        lambda: kg.AttentionDecoderCell(kg.LNGRUCell(4), context_gate=True),
+        r"`context_gate`.*wiring='default'",
+    )
+    row(
+        "input_feeding-with-show_attend_tell",
+        lambda: kg.AttentionDecoderCell(
+            kg.LNGRUCell(4), wiring="show_attend_tell", input_feeding=True
+        ),
+        r"`input_feeding`.*no input feeding.*got input_feeding=True",
+    )
+    row(
+        "attention_penalty=-1",
+        lambda: kg.AttentionDecoder(
+            kg.AttentionDecoderCell(kg.LNGRUCell(4)), attention_penalty=-1
+        ),
+        r"`attention_penalty`.*non-negative.*got -1",
+    )
+    row(
+        "units=0-MemoryInitialState",
+        lambda: kg.MemoryInitialState(0),
+        r"`units`.*got 0",
+    )
+    row(
+        "memory-of-rank-2-to-MemoryInitialState",
+        lambda: kg.MemoryInitialState(4)(_zeros(2, 7)),
+        r"memory.*\(batch_size, source_len, memory_dim\).*\(2, 7\)",
+    )
+    row(
+        "penalty-reduction",
+        lambda: kg.doubly_stochastic_penalty(_zeros(2, 3, 4), reduction="mean"),
+        r"`reduction`.*got 'mean'",
+    )
+    row(
+        "penalty-memory-mask-shape",
+        lambda: kg.doubly_stochastic_penalty(
+            _zeros(2, 3, 4), memory_mask=np.ones((2, 3), bool)
+        ),
+        r"`memory_mask`.*\(2, 4\)",
+    )
+
     # An unknown attention name.
     row(
         "unknown-attention",

@@ -25,6 +25,7 @@ def test_the_tutorials_are_there():
         "02_seq2seq_attention.ipynb",
         "03_speed.ipynb",
         "05_trees_and_graphs.ipynb",
+        "06_image_captioning.ipynb",
     ]
 
 

@@ -7,7 +7,15 @@ from keras_gated._compat import rnn
 from keras_gated._masking import tensorflow_masked_outputs
 from keras_gated.seq2seq._attention_mechanism import check_memory_mask
 from keras_gated.seq2seq._attention_mechanism import check_memory_shape
+from keras_gated.seq2seq.attention_decoder_cell import SHOW_ATTEND_TELL
 from keras_gated.seq2seq.attention_decoder_cell import AttentionDecoderCell
+from keras_gated.seq2seq.doubly_stochastic_penalty import MEAN_OVER_POSITIONS
+from keras_gated.seq2seq.doubly_stochastic_penalty import NONE
+from keras_gated.seq2seq.doubly_stochastic_penalty import SUM_OVER_POSITIONS
+from keras_gated.seq2seq.doubly_stochastic_penalty import check_reduction
+from keras_gated.seq2seq.doubly_stochastic_penalty import (
+    doubly_stochastic_penalty,
+)
 
 
 @keras.saving.register_keras_serializable(package="keras_gated")
@@ -38,7 +46,8 @@ class AttentionDecoder(keras.layers.Layer):
       source_len)`: row `t` is the attention distribution of step `t`,
       ready for a heatmap. Rows of masked target steps are zero;
     - with `return_state`, the final states: the cell's full state list
-      `[output, attention, alignments, *cell_states]`.
+      `[output, attention, alignments, *cell_states]` (`[output, context,
+      alignments, *cell_states]` in the Show-Attend-Tell wiring).
 
     Masks follow Keras' TensorFlow `while_loop`, on every backend: a
     masked target step leaves every state unchanged and outputs the
@@ -78,6 +87,18 @@ class AttentionDecoder(keras.layers.Layer):
             timesteps). Default: `False`.
         zero_output_for_mask: Whether masked steps output zeros instead of
             the previous output. Default: `False`.
+        attention_penalty: Non-negative float λ. When positive, every
+            call with `training=True` (e.g. in `fit`) adds `λ ·
+            doubly_stochastic_penalty(alignments, memory_mask=...)` to the
+            layer's losses with `add_loss`, over the valid target steps and
+            memory positions, whether or not `return_alignments` is set
+            (Xu et al. 2015, eq. 14). Inference and `evaluate` calls add
+            nothing, so their loss is the model's loss alone. Default: 0.
+        attention_penalty_reduction: How the penalty is reduced over the
+            memory positions: `"sum_over_positions"` (the paper's
+            equation) or `"mean_over_positions"` (the PyTorch tutorial's
+            scale); see `keras_gated.doubly_stochastic_penalty`.
+            Default: `"sum_over_positions"`.
         **kwargs: Base layer arguments, e.g. `name` and `dtype`.
 
     Call arguments:
@@ -119,6 +140,10 @@ class AttentionDecoder(keras.layers.Layer):
         M.-T. Luong, H. Pham, C. D. Manning. "Effective Approaches to
         Attention-based Neural Machine Translation", EMNLP 2015.
         https://arxiv.org/abs/1508.04025
+
+        K. Xu et al. "Show, Attend and Tell: Neural Image Caption
+        Generation with Visual Attention", ICML 2015 (the penalty:
+        section 4.2.1). https://arxiv.org/abs/1502.03044
     """
 
     def __init__(
@@ -130,6 +155,8 @@ class AttentionDecoder(keras.layers.Layer):
         go_backwards=False,
         unroll=False,
         zero_output_for_mask=False,
+        attention_penalty=0.0,
+        attention_penalty_reduction=SUM_OVER_POSITIONS,
         **kwargs,
     ):
         if not isinstance(cell, AttentionDecoderCell):
@@ -147,6 +174,19 @@ class AttentionDecoder(keras.layers.Layer):
             ("zero_output_for_mask", zero_output_for_mask),
         ]:
             _checks.boolean(name, value)
+        attention_penalty = _checks.non_negative_float(
+            "attention_penalty", attention_penalty
+        )
+        attention_penalty_reduction = check_reduction(
+            "attention_penalty_reduction", attention_penalty_reduction
+        )
+        if attention_penalty_reduction == NONE:
+            raise ValueError(
+                "Received an invalid value for argument "
+                "`attention_penalty_reduction`, expected "
+                f"'{SUM_OVER_POSITIONS}' or '{MEAN_OVER_POSITIONS}' (a "
+                f"loss is a scalar), got {attention_penalty_reduction!r}."
+            )
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences = return_sequences
@@ -155,6 +195,8 @@ class AttentionDecoder(keras.layers.Layer):
         self.go_backwards = go_backwards
         self.unroll = unroll
         self.zero_output_for_mask = zero_output_for_mask
+        self.attention_penalty = attention_penalty
+        self.attention_penalty_reduction = attention_penalty_reduction
         self.supports_masking = True
 
     def build(self, sequences_shape, memory_shape):
@@ -217,7 +259,10 @@ class AttentionDecoder(keras.layers.Layer):
         keys = self.cell.project_memory(memory)
         self._draw_dropout_masks(sequences, states)
 
-        collect = self.return_sequences or self.return_alignments
+        # The penalty is a training loss: it needs every step's alignments.
+        penalize = bool(training) and self.attention_penalty > 0
+        with_alignments = self.return_alignments or penalize
+        collect = self.return_sequences or with_alignments
 
         def step(inputs, states):
             if mask is None:
@@ -245,7 +290,7 @@ class AttentionDecoder(keras.layers.Layer):
                 alignments = ops.where(
                     keep, alignments, ops.zeros_like(alignments)
                 )
-            if self.return_alignments:
+            if with_alignments:
                 output = ops.concatenate([output, alignments], axis=-1)
             return output, new_states
 
@@ -284,8 +329,24 @@ class AttentionDecoder(keras.layers.Layer):
         size = self.cell.output_size
         output = outputs if self.return_sequences else last_output
         results = [_last_axis(output[..., :size], size)]
+        if with_alignments:
+            alignments = _last_axis(outputs[..., size:], memory.shape[1])
+            if penalize:
+                # Masked target steps have zero alignments already, and
+                # the sum over the steps does not see their order.
+                self.add_loss(
+                    self.attention_penalty
+                    * ops.cast(
+                        doubly_stochastic_penalty(
+                            alignments,
+                            memory_mask=memory_mask,
+                            reduction=self.attention_penalty_reduction,
+                        ),
+                        "float32",
+                    )
+                )
         if self.return_alignments:
-            results.append(_last_axis(outputs[..., size:], memory.shape[1]))
+            results.append(alignments)
         if self.return_state:
             results.extend(states)
         return results[0] if len(results) == 1 else tuple(results)
@@ -297,6 +358,9 @@ class AttentionDecoder(keras.layers.Layer):
             initial_state = [initial_state]
         initial_state = list(initial_state)
         cell_count = len(self.cell.cell_state_size)
+        second = (
+            "context" if self.cell.wiring == SHOW_ATTEND_TELL else "attention"
+        )
         if len(initial_state) == cell_count:
             return self.cell.get_initial_state(memory, initial_state)
         if len(initial_state) == cell_count + 3:
@@ -306,7 +370,7 @@ class AttentionDecoder(keras.layers.Layer):
             f"Received an invalid value for argument `initial_state`: "
             f"expected the wrapped cell's {cell_count} states or the full "
             f"decoder state of {cell_count + 3} tensors "
-            "`[output, attention, alignments, *cell_states]`, got "
+            f"`[output, {second}, alignments, *cell_states]`, got "
             f"{len(initial_state)} tensors."
         )
 
@@ -315,7 +379,9 @@ class AttentionDecoder(keras.layers.Layer):
         if not isinstance(inner, DropoutRNNCell):
             return
         step_input = sequences[:, 0]
-        if self.cell.input_feeding:
+        # The wrapped cell reads [x_t; a_{t-1}] with input feeding and
+        # [x_t; z_t] in the Show-Attend-Tell wiring: `states[1]`'s size.
+        if self.cell.input_feeding or self.cell.wiring == SHOW_ATTEND_TELL:
             step_input = ops.concatenate([step_input, states[1]], axis=-1)
         inner.get_dropout_mask(step_input)
         inner.get_recurrent_dropout_mask(states[3])
@@ -344,6 +410,8 @@ class AttentionDecoder(keras.layers.Layer):
             "go_backwards": self.go_backwards,
             "unroll": self.unroll,
             "zero_output_for_mask": self.zero_output_for_mask,
+            "attention_penalty": self.attention_penalty,
+            "attention_penalty_reduction": self.attention_penalty_reduction,
         }
         return {**super().get_config(), **config}
 

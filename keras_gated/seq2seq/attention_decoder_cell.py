@@ -10,6 +10,30 @@ from keras_gated.seq2seq.bahdanau_attention import BahdanauAttention
 from keras_gated.seq2seq.luong_attention import LuongAttention
 
 _MECHANISMS = {"luong": LuongAttention, "bahdanau": BahdanauAttention}
+DEFAULT = "default"
+SHOW_ATTEND_TELL = "show_attend_tell"
+_WIRINGS = (DEFAULT, SHOW_ATTEND_TELL)
+
+
+def _check_wiring(wiring):
+    if not isinstance(wiring, str) or wiring not in _WIRINGS:
+        raise ValueError(
+            "Received an invalid value for argument `wiring`, expected one "
+            f"of {list(_WIRINGS)}, got {wiring!r}."
+        )
+    return wiring
+
+
+def _check_no_attention_layer(**arguments):
+    """The show_attend_tell wiring has no W_c: its arguments are refused."""
+    for name, value in arguments.items():
+        if value is not None:
+            raise ValueError(
+                f"Received an invalid value for argument `{name}`: it "
+                "configures the attention layer W_c of the default wiring, "
+                f"which wiring='{SHOW_ATTEND_TELL}' does not have (no W_c, "
+                f"no input feeding); leave it unset, got {name}={value!r}."
+            )
 
 
 def _get_attention(identifier, dtype=None):
@@ -63,13 +87,34 @@ class AttentionDecoderCell(keras.layers.Layer):
     output = a_t  if output_attention  else  h_t
     ```
 
+    With `wiring="show_attend_tell"` the step is Xu et al.'s (2015), and
+    Bahdanau et al.'s order: the query is the wrapped cell's previous
+    output `h_{t-1}` (its first state), and the context enters the cell:
+
+    ```
+    α_t, c_t = attention(h_{t-1}, m)       # before the cell runs
+    β_t = sigmoid(h_{t-1} · w_β + b_β)     # context_gate=True; else β_t = 1
+    z_t = β_t c_t                          # one scalar β per step and example
+    h_t, s_t = cell([x_t; z_t], s_{t-1})
+    output = [h_t; z_t]  if output_context  else  h_t
+    ```
+
+    There is no attention layer `W_c` and no input feeding in that wiring;
+    `output_context=True` lets a "deep output" layer read `[h_t; z_t; x_t]`
+    (concatenate `x_t` outside, as in the paper's eq. 7).
+
     The keys of the attention (`W m` or `W₂ m`) depend on the memory alone;
     `AttentionDecoder` computes them once with `project_memory` and passes
     them to every step as `keys`.
 
     Weights: `attention_kernel` `W_c`, shape `(h_dim + memory_dim,
     attention_units)`, no bias, plus those of the wrapped cell (`cell`) and
-    of the mechanism (`attention`).
+    of the mechanism (`attention`). In the Show-Attend-Tell wiring there is
+    no `W_c`; with `context_gate=True`, `gate_kernel` `w_β`, shape
+    `(h_dim, 1)`, and `gate_bias` `b_β`, shape `(1,)`, initialized to 0
+    (β = 0.5 for `h = 0`, as in the authors' code). The wrapped cell's
+    input kernel reads `memory_dim` more features (`z_t`), the
+    mechanism's query kernel takes the cell's first state.
 
     State: a flat list, in this order:
 
@@ -85,6 +130,24 @@ class AttentionDecoderCell(keras.layers.Layer):
     repeats `states[0]` at masked steps). `state_size` is
     `[output_size, attention_units, None, *cell.state_size]`: the
     alignments' size is the memory's length, known only with the memory.
+
+    With `wiring="show_attend_tell"` the list has the same positions, and
+    the second holds the gated context instead of the attention vector:
+
+    ```
+    [output, context, alignments, *cell_states]
+    output       (batch, output_size)   h_t, or [h_t; z_t] with output_context
+    context      (batch, memory_dim)    z_t = β_t c_t (not fed back)
+    alignments   (batch, source_len)    α_t, computed from h_{t-1}
+    cell_states  the wrapped cell's states; the query of step t + 1 is
+                 their first, h_t
+    ```
+
+    There `state_size` is `[output_size, memory_dim, None,
+    *cell.state_size]` and `output_size` is `h_dim (+ memory_dim)`; what
+    involves `memory_dim` is known once the cell is built (`None` before).
+    To start from the memory, as the paper does, pass the states of a
+    `keras_gated.MemoryInitialState` as `cell_states`.
     `get_initial_state(memory, cell_states=None)` builds the initial state
     from the memory and, optionally, the wrapped cell's states (e.g. an
     encoder's final `[h, c]`); everything else starts at zero.
@@ -114,17 +177,28 @@ class AttentionDecoderCell(keras.layers.Layer):
         attention_units: Positive integer, the size of the attention vector
             `a_t`; `None` for the wrapped cell's output size.
             Default: `None`.
-        attention_activation: `σ` above. Default: `"tanh"`.
+        attention_activation: `σ` above; `None` for `"tanh"`.
+            Default: `None`.
         output_attention: Whether the output is `a_t` (Luong) or `h_t`
-            (Bahdanau). Default: `True`.
-        input_feeding: Whether to concatenate `a_{t-1}` to the input.
-            Default: `True`. It may be `False` only with
-            `output_attention=True`: otherwise the attention would reach
-            neither the output nor the next step.
-        kernel_initializer: Initializer for `attention_kernel`.
-            Default: `"glorot_uniform"`.
-        kernel_regularizer: Regularizer for `attention_kernel`.
-        kernel_constraint: Constraint for `attention_kernel`.
+            (Bahdanau); `None` for `True`. Default: `None`.
+        input_feeding: Whether to concatenate `a_{t-1}` to the input;
+            `None` for `True`. Default: `None`. It may be `False` only
+            with `output_attention=True`: otherwise the attention would
+            reach neither the output nor the next step.
+            These four configure `W_c`: with `wiring="show_attend_tell"`
+            they must be left `None` (a `ValueError` otherwise).
+        kernel_initializer: Initializer for `attention_kernel` (and for
+            `gate_kernel`). Default: `"glorot_uniform"`.
+        kernel_regularizer: Regularizer for the same weights.
+        kernel_constraint: Constraint for the same weights.
+        wiring: `"default"` (the attention after the cell, with `W_c` and
+            input feeding) or `"show_attend_tell"` (the attention from
+            `h_{t-1}` before the cell, its context in the cell's input).
+            Default: `"default"`.
+        context_gate: Whether to scale the context by the gate `β_t`
+            (`"show_attend_tell"` only). Default: `False`.
+        output_context: Whether the output is `[h_t; z_t]` rather than
+            `h_t` (`"show_attend_tell"` only). Default: `False`.
         **kwargs: Base layer arguments, e.g. `name` and `dtype`.
 
     Call arguments:
@@ -146,6 +220,17 @@ class AttentionDecoderCell(keras.layers.Layer):
     >>> tuple(output.shape), [tuple(s.shape) for s in states]
     ((2, 8), [(2, 8), (2, 8), (2, 5), (2, 8), (2, 8)])
 
+    The Show-Attend-Tell wiring, with the gate and the context output:
+
+    >>> cell = AttentionDecoderCell(
+    ...     keras.layers.LSTMCell(8), "bahdanau", wiring="show_attend_tell",
+    ...     context_gate=True, output_context=True)
+    >>> states = cell.get_initial_state(memory)
+    >>> output, states = cell(keras.random.normal((2, 3)), states,
+    ...                       memory=memory)
+    >>> tuple(output.shape), [tuple(s.shape) for s in states]
+    ((2, 14), [(2, 14), (2, 6), (2, 5), (2, 8), (2, 8)])
+
     References:
         D. Bahdanau, K. Cho, Y. Bengio. "Neural Machine Translation by
         Jointly Learning to Align and Translate", ICLR 2015.
@@ -154,6 +239,12 @@ class AttentionDecoderCell(keras.layers.Layer):
         M.-T. Luong, H. Pham, C. D. Manning. "Effective Approaches to
         Attention-based Neural Machine Translation", EMNLP 2015 (input
         feeding: section 3.3). https://arxiv.org/abs/1508.04025
+
+        K. Xu, J. Ba, R. Kiros, K. Cho, A. Courville, R. Salakhutdinov,
+        R. Zemel, Y. Bengio. "Show, Attend and Tell: Neural Image Caption
+        Generation with Visual Attention", ICML 2015 (the wiring: section
+        3.1.2, eqs. 1-6; the gate β: section 4.2.1).
+        https://arxiv.org/abs/1502.03044
     """
 
     def __init__(
@@ -161,12 +252,15 @@ class AttentionDecoderCell(keras.layers.Layer):
         cell,
         attention="luong",
         attention_units=None,
-        attention_activation="tanh",
-        output_attention=True,
-        input_feeding=True,
+        attention_activation=None,
+        output_attention=None,
+        input_feeding=None,
         kernel_initializer="glorot_uniform",
         kernel_regularizer=None,
         kernel_constraint=None,
+        wiring="default",
+        context_gate=False,
+        output_context=False,
         **kwargs,
     ):
         if "call" not in dir(cell):
@@ -186,13 +280,44 @@ class AttentionDecoderCell(keras.layers.Layer):
             )
         cell_state_size = _flat_state_size(cell)
         attention = _get_attention(attention, kwargs.get("dtype"))
+        wiring = _check_wiring(wiring)
+        context_gate = _checks.boolean("context_gate", context_gate)
+        output_context = _checks.boolean("output_context", output_context)
+        show_attend_tell = wiring == SHOW_ATTEND_TELL
+        if show_attend_tell:
+            _check_no_attention_layer(
+                attention_units=attention_units,
+                attention_activation=attention_activation,
+                output_attention=output_attention,
+                input_feeding=input_feeding,
+            )
+            output_attention = input_feeding = False
+        else:
+            for name, value in [
+                ("context_gate", context_gate),
+                ("output_context", output_context),
+            ]:
+                if value:
+                    raise ValueError(
+                        f"Received an invalid value for argument `{name}`: "
+                        f"{name}=True needs wiring='{SHOW_ATTEND_TELL}' "
+                        "(the default wiring has no context gate and "
+                        "outputs the attention vector or h_t), got "
+                        f"{name}={value!r} with wiring={wiring!r}."
+                    )
+            if attention_activation is None:
+                attention_activation = "tanh"
+            if output_attention is None:
+                output_attention = True
+            if input_feeding is None:
+                input_feeding = True
         if attention_units is not None:
             attention_units = _checks.positive_int(
                 "attention_units", attention_units
             )
         output_attention = _checks.boolean("output_attention", output_attention)
         input_feeding = _checks.boolean("input_feeding", input_feeding)
-        if not (output_attention or input_feeding):
+        if not (show_attend_tell or output_attention or input_feeding):
             raise ValueError(
                 "Received output_attention=False with input_feeding=False: "
                 "the attention would then reach neither the output nor the "
@@ -204,8 +329,19 @@ class AttentionDecoderCell(keras.layers.Layer):
         self.cell_output_size = (
             getattr(cell, "output_size", None) or (cell_state_size[0])
         )
-        self.attention_units = attention_units or self.cell_output_size
-        self.attention_activation = keras.activations.get(attention_activation)
+        self.wiring = wiring
+        self.context_gate = context_gate
+        self.output_context = output_context
+        self.attention_units = (
+            None
+            if show_attend_tell
+            else attention_units or self.cell_output_size
+        )
+        self.attention_activation = (
+            None
+            if show_attend_tell
+            else keras.activations.get(attention_activation)
+        )
         self.output_attention = output_attention
         self.input_feeding = input_feeding
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -213,9 +349,15 @@ class AttentionDecoderCell(keras.layers.Layer):
         self.kernel_constraint = keras.constraints.get(kernel_constraint)
 
         self.cell_state_size = cell_state_size
-        self.output_size = (
-            self.attention_units if output_attention else self.cell_output_size
-        )
+        if show_attend_tell:
+            # Sizes that involve the memory's are known once built.
+            self.output_size = None if output_context else self.cell_output_size
+        else:
+            self.output_size = (
+                self.attention_units
+                if output_attention
+                else self.cell_output_size
+            )
         self.state_size = [
             self.output_size,
             self.attention_units,
@@ -242,6 +384,9 @@ class AttentionDecoderCell(keras.layers.Layer):
         batch = inputs_shape[0]
         self.input_dim = inputs_shape[-1]
         self.memory_dim = memory_shape[-1]
+        if self.wiring == SHOW_ATTEND_TELL:
+            self._build_show_attend_tell(batch, memory_shape)
+            return
         cell_input_dim = self.input_dim + (
             self.attention_units if self.input_feeding else 0
         )
@@ -259,6 +404,35 @@ class AttentionDecoderCell(keras.layers.Layer):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
+
+    def _build_show_attend_tell(self, batch, memory_shape):
+        # The query is h_{t-1}, the wrapped cell's first state; the cell
+        # reads [x_t; z_t]. No attention layer W_c.
+        query_dim = self.cell_state_size[0]
+        if not self.cell.built:
+            self.cell.build((batch, self.input_dim + self.memory_dim))
+        if not self.attention.built:
+            self.attention.build((batch, query_dim), memory_shape)
+        if self.context_gate:
+            self.gate_kernel = self.add_weight(
+                shape=(query_dim, 1),
+                name="gate_kernel",
+                initializer=self.kernel_initializer,
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
+            self.gate_bias = self.add_weight(
+                shape=(1,), name="gate_bias", initializer="zeros"
+            )
+        self.output_size = self.cell_output_size + (
+            self.memory_dim if self.output_context else 0
+        )
+        self.state_size = [
+            self.output_size,
+            self.memory_dim,
+            None,
+            *self.cell_state_size,
+        ]
 
     def project_memory(self, memory):
         """Returns the attention keys of `memory`, to pass as `keys`.
@@ -295,6 +469,10 @@ class AttentionDecoderCell(keras.layers.Layer):
         _, attention_tm1, _, *cell_states = states
         if keys is None:
             keys = self.project_memory(memory)
+        if self.wiring == SHOW_ATTEND_TELL:
+            return self._show_attend_tell_step(
+                inputs, cell_states, memory, memory_mask, keys, training
+            )
         if self.input_feeding:
             inputs = ops.concatenate([inputs, attention_tm1], axis=-1)
         kwargs = {"training": training} if self._cell_takes_training else {}
@@ -316,6 +494,32 @@ class AttentionDecoderCell(keras.layers.Layer):
         )
         output = attention if self.output_attention else cell_output
         return output, [output, attention, alignments, *cell_states]
+
+    def _show_attend_tell_step(
+        self, inputs, cell_states, memory, memory_mask, keys, training
+    ):
+        # The query is the wrapped cell's first state, h_{t-1}.
+        query = cell_states[0]
+        context, alignments = self.attention(
+            query, memory, keys=keys, memory_mask=memory_mask
+        )
+        context = ops.cast(context, self.compute_dtype)
+        alignments = ops.cast(alignments, self.compute_dtype)
+        if self.context_gate:
+            gate = ops.sigmoid(
+                ops.matmul(query, self.gate_kernel) + self.gate_bias
+            )
+            context = gate * context  # One β per example: (batch, 1).
+        kwargs = {"training": training} if self._cell_takes_training else {}
+        cell_output, cell_states = self.cell(
+            ops.concatenate([inputs, context], axis=-1), cell_states, **kwargs
+        )
+        if not keras.tree.is_nested(cell_states):
+            cell_states = [cell_states]
+        output = cell_output
+        if self.output_context:
+            output = ops.concatenate([cell_output, context], axis=-1)
+        return output, [output, context, alignments, *cell_states]
 
     def compute_mask(self, inputs, mask=None):
         return None
@@ -350,9 +554,17 @@ class AttentionDecoderCell(keras.layers.Layer):
                 f"{self.cell_state_size}, but received {len(cell_states)} "
                 "cell states."
             )
+        if self.wiring == SHOW_ATTEND_TELL:
+            memory_dim = memory.shape[-1]
+            second = memory_dim
+            first = self.cell_output_size + (
+                memory_dim if self.output_context else 0
+            )
+        else:
+            first, second = self.output_size, self.attention_units
         return [
-            ops.zeros((batch_size, self.output_size), dtype=dtype),
-            ops.zeros((batch_size, self.attention_units), dtype=dtype),
+            ops.zeros((batch_size, first), dtype=dtype),
+            ops.zeros((batch_size, second), dtype=dtype),
             ops.zeros((batch_size, source_len), dtype=dtype),
             *cell_states,
         ]
@@ -362,8 +574,10 @@ class AttentionDecoderCell(keras.layers.Layer):
             "cell": keras.saving.serialize_keras_object(self.cell),
             "attention": keras.saving.serialize_keras_object(self.attention),
             "attention_units": self.attention_units,
-            "attention_activation": keras.activations.serialize(
-                self.attention_activation
+            "attention_activation": (
+                None
+                if self.attention_activation is None
+                else keras.activations.serialize(self.attention_activation)
             ),
             "output_attention": self.output_attention,
             "input_feeding": self.input_feeding,
@@ -377,6 +591,18 @@ class AttentionDecoderCell(keras.layers.Layer):
                 self.kernel_constraint
             ),
         }
+        config["wiring"] = self.wiring
+        config["context_gate"] = self.context_gate
+        config["output_context"] = self.output_context
+        if self.wiring == SHOW_ATTEND_TELL:
+            # The arguments of the attention layer W_c do not apply.
+            for name in (
+                "attention_units",
+                "attention_activation",
+                "output_attention",
+                "input_feeding",
+            ):
+                del config[name]
         return {**super().get_config(), **config}
 
     @classmethod

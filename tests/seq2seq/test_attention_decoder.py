@@ -7,6 +7,8 @@ import tensorflow as tf
 from keras import ops
 
 import keras_gated as kg
+from tests import numpy_reference as ref
+from tests import registry
 from tests.seq2seq.cases import BATCH
 from tests.seq2seq.cases import FEATURES
 from tests.seq2seq.cases import MEMORY_DIM
@@ -16,9 +18,11 @@ from tests.seq2seq.cases import UNITS
 from tests.seq2seq.cases import all_inner_cells
 from tests.seq2seq.cases import all_mechanisms
 from tests.seq2seq.cases import built_decoder
+from tests.seq2seq.cases import compiled
 from tests.seq2seq.cases import inputs
 from tests.seq2seq.cases import length_mask
 from tests.seq2seq.cases import memory
+from tests.seq2seq.cases import randomize
 
 SOURCE_MASK = length_mask([6, 4, 1], SOURCE_LEN)
 TARGET_MASK = length_mask([5, 3, 1], TARGET_LEN)
@@ -540,3 +544,473 @@ def test_saved_model_export_takes_the_memory_as_an_input(tmp_path):
         ]
         for got, want in zip(serving.serve(data), model(data)):
             np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+# --- The Show-Attend-Tell wiring -------------------------------------------
+
+
+def _show_attend_tell_decoder(
+    inner_class=kg.LNLSTMCell,
+    mechanism_class=kg.BahdanauAttention,
+    context_gate=True,
+    output_context=False,
+    **decoder_kwargs,
+):
+    return built_decoder(
+        inner_class,
+        mechanism_class,
+        cell_kwargs={
+            "wiring": "show_attend_tell",
+            "context_gate": context_gate,
+            "output_context": output_context,
+        },
+        **decoder_kwargs,
+    )
+
+
+@all_inner_cells
+@all_mechanisms
+def test_show_attend_tell_stepping_the_cell_by_hand_equals_the_decoder(
+    inner_class, mechanism_class
+):
+    decoder = _show_attend_tell_decoder(
+        inner_class,
+        mechanism_class,
+        output_context=True,
+        return_sequences=True,
+        return_state=True,
+        return_alignments=True,
+    )
+    x, m = inputs(), memory()
+    sequence, alignments, *states = decoder(
+        x, memory=m, memory_mask=SOURCE_MASK
+    )
+    expected, expected_alignments, expected_states = _step_by_step(
+        decoder.cell, x, m, SOURCE_MASK
+    )
+    assert sequence.shape == (BATCH, TARGET_LEN, UNITS + MEMORY_DIM)
+    np.testing.assert_allclose(sequence, expected, atol=1e-5)
+    np.testing.assert_allclose(alignments, expected_alignments, atol=1e-6)
+    for state, expected_state in zip(states, expected_states, strict=True):
+        np.testing.assert_allclose(state, expected_state, atol=1e-5)
+    np.testing.assert_array_equal(states[0], sequence[:, -1])
+    # The output carries z_t, which is the second state.
+    np.testing.assert_array_equal(sequence[:, -1, UNITS:], states[1])
+
+
+@pytest.mark.parametrize("context_gate", [False, True])
+def test_show_attend_tell_matches_the_numpy_decoder(context_gate):
+    decoder = _show_attend_tell_decoder(
+        kg.LNGRUCell,
+        kg.LuongAttention,
+        context_gate=context_gate,
+        return_sequences=True,
+        return_alignments=True,
+    )
+    x, m = inputs(), memory()
+    rng = np.random.default_rng(4)
+    h0 = rng.normal(size=(BATCH, UNITS)).astype("float32")
+    sequence, alignments = decoder(
+        x, memory=m, memory_mask=SOURCE_MASK, initial_state=[h0]
+    )
+    cell, inner = decoder.cell, decoder.cell.cell
+    want, want_alignments = ref.show_attend_tell_decoder(
+        registry.rnn_cell(inner).reference(inner),
+        registry.mechanism_scores(cell.attention),
+        x.astype("float64"),
+        m.astype("float64"),
+        SOURCE_MASK,
+        [h0.astype("float64")],
+        gate=registry.show_attend_tell_gate(cell),
+    )
+    np.testing.assert_allclose(sequence, want, atol=1e-5)
+    np.testing.assert_allclose(alignments, want_alignments, atol=1e-6)
+
+
+def test_show_attend_tell_masks():
+    decoder = _show_attend_tell_decoder(
+        return_sequences=True, return_state=True, return_alignments=True
+    )
+    x, m = inputs(), memory()
+    sequence, alignments, *states = decoder(
+        x, memory=m, memory_mask=SOURCE_MASK, mask=TARGET_MASK
+    )
+    alignments = np.asarray(alignments)
+    # Memory mask: no weight on padding; distributions elsewhere.
+    masked = np.broadcast_to(~SOURCE_MASK[:, None, :], alignments.shape)
+    assert np.all(alignments[masked] == 0.0)
+    valid = alignments.sum(-1)[TARGET_MASK]
+    np.testing.assert_allclose(valid, 1.0, atol=1e-6)
+    # Padded memory does not change anything.
+    changed = m.copy()
+    changed[~SOURCE_MASK] = 50.0
+    again = decoder(
+        x, memory=changed, memory_mask=SOURCE_MASK, mask=TARGET_MASK
+    )
+    np.testing.assert_allclose(again[0], sequence, atol=1e-6)
+    # Target mask: equal to running the valid prefix, zero rows after it.
+    for b, length in enumerate(TARGET_MASK.sum(1)):
+        prefix, prefix_alignments, *prefix_states = decoder(
+            x[b : b + 1, :length],
+            memory=m[b : b + 1],
+            memory_mask=SOURCE_MASK[b : b + 1],
+        )
+        np.testing.assert_allclose(sequence[b, :length], prefix[0], atol=1e-5)
+        np.testing.assert_allclose(
+            alignments[b, :length], prefix_alignments[0], atol=1e-6
+        )
+        for state, prefix_state in zip(states, prefix_states):
+            np.testing.assert_allclose(state[b], prefix_state[0], atol=1e-5)
+        np.testing.assert_array_equal(alignments[b, length:], 0.0)
+
+
+# --- The doubly stochastic penalty as a loss -------------------------------
+
+
+def _penalized(**kwargs):
+    return _show_attend_tell_decoder(
+        attention_penalty=0.7, return_sequences=True, **kwargs
+    )
+
+
+@pytest.mark.parametrize(
+    "reduction", ["sum_over_positions", "mean_over_positions"]
+)
+@pytest.mark.parametrize("return_alignments", [False, True])
+def test_attention_penalty_is_added_in_training_calls_only(
+    reduction, return_alignments
+):
+    decoder = _penalized(
+        attention_penalty_reduction=reduction,
+        return_alignments=return_alignments,
+    )
+    reference = _show_attend_tell_decoder(
+        return_sequences=True, return_alignments=True
+    )
+    reference.set_weights(decoder.get_weights())
+    x, m = inputs(), memory()
+    arguments = {"memory": m, "memory_mask": SOURCE_MASK, "mask": TARGET_MASK}
+    decoder(x, **arguments)
+    assert decoder.losses == []
+    trained = decoder(x, training=True, **arguments)
+    assert len(decoder.losses) == 1
+    _, alignments = reference(x, **arguments)
+    expected = 0.7 * kg.doubly_stochastic_penalty(
+        alignments, TARGET_MASK, SOURCE_MASK, reduction=reduction
+    )
+    np.testing.assert_allclose(decoder.losses[0], expected, rtol=1e-5)
+    # The outputs are those asked for, as without the penalty.
+    if return_alignments:
+        np.testing.assert_allclose(trained[1], alignments, atol=1e-6)
+    else:
+        assert trained.shape == (BATCH, TARGET_LEN, UNITS)
+
+
+def test_attention_penalty_works_with_the_default_wiring_too():
+    decoder = built_decoder(attention_penalty=1.0)
+    decoder(inputs(), memory=memory(), training=True)
+    assert len(decoder.losses) == 1 and float(decoder.losses[0]) > 0.0
+
+
+def _captioner(penalty, wiring="show_attend_tell"):
+    regions = keras.Input((SOURCE_LEN, MEMORY_DIM), name="regions")
+    words = keras.Input((None,), dtype="int32", name="words")
+    h0, c0 = kg.MemoryInitialState(UNITS)(regions)
+    embedded = keras.layers.Embedding(10, FEATURES, mask_zero=True)(words)
+    cell_kwargs = (
+        {"wiring": wiring, "context_gate": True, "output_context": True}
+        if wiring == "show_attend_tell"
+        else {}
+    )
+    outputs = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(
+            keras.layers.LSTMCell(UNITS), "bahdanau", **cell_kwargs
+        ),
+        return_sequences=True,
+        attention_penalty=penalty,
+    )(embedded, memory=regions, initial_state=[h0, c0])
+    return keras.Model([regions, words], keras.layers.Dense(10)(outputs))
+
+
+def _caption_data():
+    rng = np.random.default_rng(0)
+    words = rng.integers(1, 10, (8, 4))
+    words[:, 3:] = 0
+    return [memory(batch=8), words], rng.integers(0, 10, (8, 4))
+
+
+def test_fit_minimizes_the_penalty_and_evaluate_leaves_it_out():
+    # Under XLA on TensorFlow (`fit(jit_compile=True)`), jitted on JAX. A
+    # learning rate of 0 keeps the weights, so that `fit`'s loss and
+    # `evaluate`'s differ by the penalty alone.
+    data, targets = _caption_data()
+    keras.utils.set_random_seed(0)
+    model = _captioner(2.0)
+    model.compile(
+        keras.optimizers.SGD(0.0),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=keras.backend.backend() == "tensorflow",
+    )
+    history = model.fit(data, targets, epochs=1, batch_size=4, verbose=0)
+    trained = history.history["loss"][0]
+    evaluated = model.evaluate(data, targets, batch_size=4, verbose=0)
+    assert np.isfinite(trained) and np.isfinite(evaluated)
+    # 3 valid steps over 6 positions: the coverages sum to 3, so the
+    # penalty is at least 6 · (1 − 3/6)² = 1.5 (all coverages equal), at
+    # most 6 − 1 + (1 − 3)² = 9 (all on one position).
+    assert 2.0 * 1.5 * 0.99 < trained - evaluated < 2.0 * 9.0
+
+
+@pytest.mark.tensorflow_only
+def test_the_penalty_gradient_reaches_the_attention_weights():
+    decoder = _penalized()
+    x, m = tf.constant(inputs()), tf.constant(memory())
+    with tf.GradientTape() as tape:
+        decoder(x, memory=m, memory_mask=SOURCE_MASK, training=True)
+        loss = decoder.losses[0]
+    weights = decoder.cell.attention.trainable_variables
+    grads = tape.gradient(loss, weights)
+    for variable, grad in zip(weights, grads):
+        assert grad is not None, variable.path
+        assert np.any(np.asarray(grad) != 0.0), variable.path
+
+
+def test_attention_penalty_arguments_are_validated():
+    cell = kg.AttentionDecoderCell(kg.LNGRUCell(4), wiring="show_attend_tell")
+    with pytest.raises(ValueError, match=r"`attention_penalty`.*-1"):
+        kg.AttentionDecoder(cell, attention_penalty=-1.0)
+    with pytest.raises(ValueError, match=r"`attention_penalty`.*'big'"):
+        kg.AttentionDecoder(cell, attention_penalty="big")
+    with pytest.raises(
+        ValueError, match=r"`attention_penalty_reduction`.*'sum'"
+    ):
+        kg.AttentionDecoder(cell, attention_penalty_reduction="sum")
+    with pytest.raises(
+        ValueError, match=r"`attention_penalty_reduction`.*'none'"
+    ):
+        kg.AttentionDecoder(cell, attention_penalty_reduction="none")
+
+
+# --- Decoding and saving with the wiring -----------------------------------
+
+
+class _Captioner:
+    """A decoding step over a Show-Attend-Tell decoder, for the decoders."""
+
+    def __init__(self, seed=0, vocabulary_size=7):
+        keras.utils.set_random_seed(seed)
+        self.decoder = _show_attend_tell_decoder(
+            kg.LNLSTMCell, kg.BahdanauAttention, output_context=True
+        )
+        self.cell = self.decoder.cell
+        self.init = kg.MemoryInitialState(UNITS)
+        self.embedding = keras.layers.Embedding(vocabulary_size, FEATURES)
+        # A deep output over [h_t; z_t; x_t], as in the paper.
+        self.projection = keras.layers.Dense(vocabulary_size)
+        self.init.build((None, None, MEMORY_DIM))
+        self.embedding.build((None,))
+        self.projection.build((None, UNITS + MEMORY_DIM + FEATURES))
+        for layer in (self.init, self.embedding, self.projection):
+            randomize(layer, seed=seed, scale=1.0)
+
+    def initial_state(self, m, memory_mask):
+        return {
+            "memory": m,
+            "memory_mask": memory_mask,
+            "keys": self.cell.project_memory(m),
+            "decoder": self.cell.get_initial_state(
+                m, self.init(m, memory_mask=memory_mask)
+            ),
+        }
+
+    def step_fn(self, tokens, state):
+        embedded = self.embedding(tokens)
+        output, decoder_state = self.cell(
+            embedded,
+            state["decoder"],
+            memory=state["memory"],
+            memory_mask=state["memory_mask"],
+            keys=state["keys"],
+        )
+        logits = self.projection(ops.concatenate([output, embedded], -1))
+        return logits, {**state, "decoder": decoder_state}, decoder_state[2]
+
+
+def test_show_attend_tell_greedy_equals_beam_width_1():
+    model = _Captioner()
+    state = model.initial_state(memory(), SOURCE_MASK)
+    greedy = kg.greedy_decode(model.step_fn, 1, 2, 6, state=state)
+    beam = kg.beam_search_decode(model.step_fn, 1, 2, 6, 1, state=state)
+    np.testing.assert_array_equal(beam.sequences, greedy.sequences)
+    np.testing.assert_array_equal(beam.lengths, greedy.lengths)
+    np.testing.assert_allclose(beam.scores, greedy.scores, atol=1e-5)
+    # Greedy decoding equals teacher forcing on its own output.
+    tokens = np.asarray(greedy.sequences)
+    inputs_ = np.concatenate([np.ones((BATCH, 1), "int32"), tokens[:, :-1]], 1)
+    state = model.initial_state(memory(), SOURCE_MASK)
+    for t in range(tokens.shape[1]):
+        logits, state, _ = model.step_fn(inputs_[:, t], state)
+        live = np.asarray(greedy.lengths) > t
+        np.testing.assert_array_equal(
+            np.argmax(logits, -1)[live], tokens[live, t]
+        )
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_show_attend_tell_beam_search_compiles(jit_compile):
+    model = _Captioner(seed=1)
+    m = memory()
+    state = model.initial_state(m, SOURCE_MASK)
+    eager = kg.beam_search_decode(
+        model.step_fn, 1, 2, 5, 3, state=state, coverage_penalty=0.2
+    )
+
+    def decode(m):
+        return kg.beam_search_decode(
+            model.step_fn,
+            1,
+            2,
+            5,
+            3,
+            state=model.initial_state(m, SOURCE_MASK),
+            coverage_penalty=0.2,
+        )
+
+    result = compiled(decode, jit_compile)(m)
+    np.testing.assert_array_equal(result.sequences, eager.sequences)
+    np.testing.assert_allclose(result.scores, eager.scores, atol=1e-4)
+
+
+def _show_attend_tell_model():
+    target = keras.Input((None, FEATURES), name="target")
+    memory_in = keras.Input((None, MEMORY_DIM), name="memory")
+    memory_mask = keras.Input((None,), dtype="bool", name="memory_mask")
+    h0, c0 = kg.MemoryInitialState(UNITS)(memory_in, memory_mask=memory_mask)
+    decoder = kg.AttentionDecoder(
+        kg.AttentionDecoderCell(
+            kg.LNLSTMCell(UNITS),
+            "luong",
+            wiring="show_attend_tell",
+            context_gate=True,
+            output_context=True,
+        ),
+        return_sequences=True,
+        return_alignments=True,
+        attention_penalty=1.0,
+    )
+    outputs, alignments = decoder(
+        target,
+        memory=memory_in,
+        memory_mask=memory_mask,
+        initial_state=[h0, c0],
+    )
+    return keras.Model(
+        [target, memory_in, memory_mask],
+        [keras.layers.Dense(3)(outputs), alignments],
+    )
+
+
+def test_show_attend_tell_keras_file_round_trip_is_bit_identical(tmp_path):
+    model = _show_attend_tell_model()
+    data = [inputs(), memory(), SOURCE_MASK]
+    path = tmp_path / "captioner.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    for got, want in zip(loaded(data), model(data)):
+        np.testing.assert_array_equal(got, want)
+    (decoder,) = [
+        layer
+        for layer in loaded.layers
+        if isinstance(layer, kg.AttentionDecoder)
+    ]
+    assert decoder.cell.wiring == "show_attend_tell"
+    assert decoder.cell.context_gate and decoder.cell.output_context
+    assert decoder.attention_penalty == 1.0
+
+
+@pytest.mark.tensorflow_only
+def test_show_attend_tell_saved_model_export(tmp_path):
+    model = _show_attend_tell_model()
+    path = str(tmp_path / "exported")
+    model.export(path, verbose=False)
+    serving = tf.saved_model.load(path)
+    for batch, target_len, source_len in [(2, 3, 4), (3, 5, 6)]:
+        data = [
+            inputs(batch=batch, steps=target_len),
+            memory(batch=batch, length=source_len),
+            length_mask(np.arange(batch) + 1, source_len),
+        ]
+        for got, want in zip(serving.serve(data), model(data)):
+            np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_show_attend_tell_unroll_and_go_backwards_equal_the_loop():
+    looped = _show_attend_tell_decoder(
+        return_sequences=True, return_alignments=True
+    )
+    x, m = inputs(), memory()
+    unrolled = kg.AttentionDecoder(
+        looped.cell, return_sequences=True, return_alignments=True, unroll=True
+    )
+    for got, want in zip(
+        unrolled(x, memory=m, mask=TARGET_MASK),
+        looped(x, memory=m, mask=TARGET_MASK),
+    ):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+    backward = kg.AttentionDecoder(
+        looped.cell, return_sequences=True, go_backwards=True
+    )
+    np.testing.assert_allclose(
+        backward(x, memory=m), looped(x[:, ::-1], memory=m)[0], atol=1e-6
+    )
+
+
+@pytest.mark.tensorflow_only
+def test_show_attend_tell_inner_dropout_masks_are_drawn_before_the_loop():
+    cell = kg.AttentionDecoderCell(
+        keras.layers.LSTMCell(UNITS, dropout=0.5, recurrent_dropout=0.3),
+        "bahdanau",
+        wiring="show_attend_tell",
+        context_gate=True,
+    )
+    decoder = kg.AttentionDecoder(cell, return_sequences=True)
+    x, m = inputs(), memory()
+    inference = decoder(x, memory=m)
+    np.testing.assert_array_equal(inference, decoder(x, memory=m))
+    train = tf.function(lambda x, m: decoder(x, memory=m, training=True))
+    first, second = train(x, m), train(x, m)
+    assert np.all(np.isfinite(first))
+    assert not np.allclose(first, inference)
+    assert not np.allclose(first, second)
+
+
+def test_show_attend_tell_mixed_precision():
+    reference = _show_attend_tell_decoder(
+        return_sequences=True, return_alignments=True
+    )
+    cell = kg.AttentionDecoderCell(
+        kg.LNLSTMCell(UNITS, dtype="mixed_float16"),
+        kg.BahdanauAttention(dtype="mixed_float16"),
+        wiring="show_attend_tell",
+        context_gate=True,
+        dtype="mixed_float16",
+    )
+    decoder = kg.AttentionDecoder(
+        cell,
+        return_sequences=True,
+        return_alignments=True,
+        dtype="mixed_float16",
+    )
+    decoder.build((None, None, FEATURES), (None, None, MEMORY_DIM))
+    decoder.set_weights(reference.get_weights())
+    x, m = inputs(), memory()
+    outputs, alignments = decoder(x, memory=m, memory_mask=SOURCE_MASK)
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float16"
+    assert keras.backend.standardize_dtype(alignments.dtype) == "float16"
+    expected, expected_alignments = reference(
+        x, memory=m, memory_mask=SOURCE_MASK
+    )
+    outputs = ops.convert_to_numpy(ops.cast(outputs, "float32"))
+    alignments = ops.convert_to_numpy(ops.cast(alignments, "float32"))
+    np.testing.assert_allclose(outputs, expected, atol=0.05)
+    np.testing.assert_allclose(alignments, expected_alignments, atol=0.01)
