@@ -478,8 +478,9 @@ def _tree(seed, dtype, children_form):
                 [[1, 2], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
             ]
         )
+        children = children.astype("int32")  # JAX has no int64 by default
         return args, {"children": children, "node_mask": mask}
-    parents = np.array([[-1, 0, 0, 1, 1], [2, -1, 1, -1, -1]])
+    parents = np.array([[-1, 0, 0, 1, 1], [2, -1, 1, -1, -1]], "int32")
     return args, {"parents": parents, "node_mask": mask}
 
 

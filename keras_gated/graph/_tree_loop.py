@@ -9,6 +9,7 @@ the nodes of the current level only.
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gated import _checks
@@ -291,6 +292,17 @@ class TreeLSTMBase(keras.layers.Layer):
             getattr(self, "arity", None),
             type(self).__name__,
         )
+
+    def __call__(self, *args, **kwargs):
+        # Nested lists of indices, as in the docstring examples, become
+        # integer arrays before Keras converts the arguments.
+        for name in ("parents", "children", "node_mask"):
+            value = kwargs.get(name)
+            if isinstance(value, (list, tuple)) and not any(
+                hasattr(v, "shape") for v in keras.tree.flatten(value)
+            ):
+                kwargs[name] = np.asarray(value)
+        return super().__call__(*args, **kwargs)
 
     def call(self, inputs, parents=None, children=None, node_mask=None):
         nodes, valid = self._structure_inputs(
