@@ -17,29 +17,8 @@ from keras_gated._layer_norm import add_layer_norm_weights
 from keras_gated._layer_norm import layer_norm
 from keras_gated._layer_norm import layer_norm_of_projection
 from keras_gated._ops import sequence_matmul
+from keras_gated._ops import static_loop
 from keras_gated.graph import _tree_structure
-
-
-def bounded_loop(body, loop_vars, iterations):
-    """Runs `loop_vars = body(*loop_vars)` exactly `iterations` times.
-
-    `iterations` is a Python int, so the trip count is static, which both
-    compilers need: TensorFlow's XLA gets it as `maximum_iterations`
-    (Keras 3.15's `ops.fori_loop` does not pass it, and fails
-    `fit(jit_compile=True)`); JAX's `fori_loop` with static bounds lowers
-    to a `scan`, which reverse-mode differentiates (a `while_loop` does
-    not).
-    """
-    if keras.backend.backend() == "tensorflow":
-        return ops.while_loop(
-            lambda *_: True,
-            lambda *v: tuple(body(*v)),
-            tuple(loop_vars),
-            maximum_iterations=iterations,
-        )
-    return ops.fori_loop(
-        0, iterations, lambda _, v: tuple(body(*v)), tuple(loop_vars)
-    )
 
 
 class TreeLSTMBase(keras.layers.Layer):
@@ -339,8 +318,8 @@ class TreeLSTMBase(keras.layers.Layer):
         zeros = ops.zeros(
             (ops.shape(inputs)[0], nodes, self.units), dtype=dtype
         )
-        _, _, h, c = bounded_loop(
-            level,
+        _, _, h, c = static_loop(
+            lambda _, *state: level(*state),
             (
                 ops.convert_to_tensor(0, "int32"),
                 ops.zeros(ops.shape(inputs)[:2], dtype="int32"),

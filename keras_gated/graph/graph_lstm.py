@@ -4,8 +4,8 @@ from keras import ops
 from keras_gated import _checks
 from keras_gated._layer_norm import add_layer_norm_weights
 from keras_gated._layer_norm import layer_norm
+from keras_gated._ops import static_loop
 from keras_gated.graph import _graph_structure as structure
-from keras_gated.graph._graph_loop import static_loop
 
 
 @keras.saving.register_keras_serializable(package="keras_gated")
