@@ -193,7 +193,13 @@ RNN_CELLS = (
         ),
         fused=kg.SRU,
         fused_variants={
-            **_HOISTED,
+            # The autodiff loop (fused_loop=False), hoisted or not, and the
+            # fused loop with its own backward, which precomputes.
+            **{
+                name: {**options, "fused_loop": False}
+                for name, options in _HOISTED.items()
+            },
+            "fused_loop": {"fused_loop": True},
             "parallel_scan": {
                 "use_recurrent_kernel": False,
                 "parallel_scan": True,
