@@ -61,13 +61,17 @@ CANDIDATES = {
         lambda u: keras.layers.RNN(kg.SRUCell(u)),
     ),
     "kg.SRU": ("keras.layers.LSTM", lambda u: kg.SRU(u)),
+    "kg.SRU(autodiff loop)": (
+        "keras.layers.LSTM",
+        lambda u: kg.SRU(u, fused_loop=False),
+    ),
     "kg.SRU(precomputed)": (
         "keras.layers.LSTM",
-        lambda u: kg.SRU(u, precompute_projection=True),
+        lambda u: kg.SRU(u, precompute_projection=True, fused_loop=False),
     ),
     "kg.SRU(no v)": (
         "keras.layers.LSTM",
-        lambda u: kg.SRU(u, use_recurrent_kernel=False),
+        lambda u: kg.SRU(u, use_recurrent_kernel=False, fused_loop=False),
     ),
     "kg.SRU(parallel_scan)": (
         "keras.layers.LSTM",
@@ -309,6 +313,13 @@ def main(argv=None):
         help="which tables to measure",
     )
     parser.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        help="candidates of the main row to time (their baselines are "
+        "added), e.g. --only kg.SRU",
+    )
+    parser.add_argument(
         "--out",
         default=str(pathlib.Path(__file__).parent / "results"),
         help="folder for results.json and results.png",
@@ -333,7 +344,11 @@ def main(argv=None):
     shape = ", ".join(f"{k}={v}" for k, v in main_shape.items())
     title = f"float32, {shape}"
     if "main" in args.rows:
-        results = measure(CANDIDATES, repeats=repeats, **main_shape)
+        candidates = CANDIDATES
+        if args.only:
+            wanted = set(args.only) | {CANDIDATES[n][0] for n in args.only}
+            candidates = {n: c for n, c in CANDIDATES.items() if n in wanted}
+        results = measure(candidates, repeats=repeats, **main_shape)
         _print(title, results)
         report["rows"].append(
             {"title": title, "shape": main_shape, "results": results}

@@ -232,7 +232,17 @@ RNN_CELLS = (
         ),
         fused=kg.SRU,
         fused_variants={
-            **_HOISTED,
+            # The autodiff loop (fused_loop=False), hoisted or not, and the
+            # fused loop with its own backward, which precomputes: "auto",
+            # the default, is fused on TensorFlow, and falls back where a
+            # generic test adds unroll=True (which refuses fused_loop=True).
+            # JAX's fused loop is tested in tests/layers/test_sru_fused_loop.py
+            # and tests/properties, with fused_loop=True.
+            **{
+                name: {**options, "fused_loop": False}
+                for name, options in _HOISTED.items()
+            },
+            "fused_loop": {"fused_loop": "auto"},
             "parallel_scan": {
                 "use_recurrent_kernel": False,
                 "parallel_scan": True,

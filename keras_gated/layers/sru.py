@@ -4,6 +4,7 @@ from keras import tree
 
 from keras_gated import _checks
 from keras_gated.cells.sru_cell import SRUCell
+from keras_gated.layers import _sru_fused_loop
 from keras_gated.layers._fused_rnn import FusedRNN
 from keras_gated.layers._linear_scan import linear_recurrence
 
@@ -62,6 +63,23 @@ class SRU(FusedRNN):
             faster; on CPUs the backends overlap it with the recurrence
             inside the loop, which measured faster). The numbers are the
             same either way; the parallel scan always precomputes.
+            Default: `"auto"`.
+        fused_loop: Whether the sequential loop runs as one compiled
+            kernel per direction with its own backward pass: `True`,
+            `False`, or `"auto"` (on TensorFlow, when the configuration
+            allows it; on JAX it is offered with `True`: on CPU it measured
+            as fast as Keras' scan in training, slower forward). The
+            input projection is then always
+            computed before the loop, in one matrix product, and so is its
+            weight gradient; the loop over time is element-wise, each step
+            one fused XLA kernel (TensorFlow: `tf.function(jit_compile=True)`
+            loops joined by a custom gradient; JAX: `jax.custom_vjp`).
+            Needs `activation` `"linear"` or `"tanh"`, `recurrent_activation`
+            `"sigmoid"`, `unroll=False` and `parallel_scan=False`; "auto"
+            falls back to Keras' loop otherwise, and on PyTorch, where the
+            loop is differentiated by autodiff. Half-precision inputs run
+            the loop in float32. The same results as `fused_loop=False` (to
+            rounding); `keras.layers.RNN(SRUCell)` is the reference.
             Default: `"auto"`.
         return_sequences: Whether to return the whole output sequence or
             only the last output. Default: `False`.
@@ -130,6 +148,7 @@ class SRU(FusedRNN):
         unroll=False,
         zero_output_for_mask=False,
         precompute_projection="auto",
+        fused_loop="auto",
         **kwargs,
     ):
         use_layer_norm = _checks.renamed_argument(
@@ -181,8 +200,43 @@ class SRU(FusedRNN):
             **kwargs,
         )
         self.parallel_scan = parallel_scan
+        if fused_loop not in ("auto", True, False):
+            raise ValueError(
+                "Received an invalid value for argument `fused_loop`, "
+                f"expected one of 'auto', True, False, got {fused_loop!r}."
+            )
+        if fused_loop is True:
+            refused = _sru_fused_loop.supported(self.cell)
+            if parallel_scan:
+                refused = "parallel_scan=True (the scan has no time loop)"
+            elif unroll:
+                refused = "unroll=True (the fused loop is a loop op)"
+            if refused:
+                raise ValueError(
+                    f"Received fused_loop=True with {refused}. Pass "
+                    "fused_loop='auto' or False."
+                )
+        self.fused_loop = fused_loop
+
+    def _uses_fused_loop(self):
+        """Whether `call` runs the fused loop (`fused_loop` resolved)."""
+        # "auto" is TensorFlow only: on JAX (CPU) the fused loop measured
+        # as fast as Keras' scan in training but slower forward (0005).
+        if self.fused_loop is not True and (
+            self.fused_loop is False or keras.backend.backend() != "tensorflow"
+        ):
+            return False
+        return not (
+            self.parallel_scan
+            or self.unroll
+            or _sru_fused_loop.supported(self.cell)
+        )
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
+        if self._uses_fused_loop():
+            return self._fused_inner_loop(
+                sequences, initial_state, mask, training=training
+            )
         if not self.parallel_scan:
             return super().inner_loop(
                 sequences, initial_state, mask, training=training
@@ -222,8 +276,38 @@ class SRU(FusedRNN):
             h_last = ops.where(any_valid, carried[:, -1], h_0)
         return outputs[:, -1], outputs, [h_last, c[:, -1]]
 
+    def _fused_inner_loop(self, sequences, initial_state, mask, training):
+        if tree.is_nested(mask):
+            mask = mask[0]
+        cell = self.cell
+        h_0, c_0 = initial_state
+        recurrent_dropout_mask = None
+        if training and cell.recurrent_dropout > 0:
+            recurrent_dropout_mask = cell.get_recurrent_dropout_mask(c_0)
+        outputs, h, c = _sru_fused_loop.sru_loop(
+            cell.project(sequences, training=training),
+            c_0,
+            h_0,
+            recurrent_kernel=(
+                cell.recurrent_kernel if cell.use_recurrent_kernel else None
+            ),
+            mask=mask,
+            recurrent_dropout_mask=recurrent_dropout_mask,
+            activation=_sru_fused_loop.activation_name(cell.activation),
+            go_backwards=self.go_backwards,
+            zero_output_for_mask=self.zero_output_for_mask,
+            return_sequences=self.return_sequences,
+            save=bool(training),
+        )
+        last_output = outputs[:, -1] if self.return_sequences else outputs
+        return last_output, outputs, [h, c]
+
     def get_config(self):
-        return {**super().get_config(), "parallel_scan": self.parallel_scan}
+        return {
+            **super().get_config(),
+            "parallel_scan": self.parallel_scan,
+            "fused_loop": self.fused_loop,
+        }
 
     @classmethod
     def from_config(cls, config):

@@ -131,9 +131,32 @@ def test_fused_layer_matches_numpy(cell_class, precompute, data):
             case.features, case.units, options
         )
     )
+    # The SRU's fused loop has a test of its own, below: here the SRU runs
+    # Keras' loop, hoisted or not.
+    if cell_class is kg.SRUCell:
+        options = {**options, "fused_loop": False}
     layer = LAYERS[cell_class](
         case.units, precompute_projection=precompute, **options, **_flags(case)
     )
+    layer.build((None, None, case.features))
+    randomize(layer.cell, seed=case.seed)
+    x, initial = case.inputs(), case.initial_states(layer.cell.state_size)
+    actual = layer(x, initial_state=initial, mask=case.mask)
+    _assert_matches(actual, _expected(case, layer.cell, x, initial), case)
+
+
+@given(data=st.data())
+def test_sru_fused_loop_matches_numpy(data):
+    case = data.draw(cases(), label="case")
+    options = data.draw(CELL_OPTIONS["SRUCell"], label="options")
+    assume(not case.unroll)
+    assume(
+        registry.rnn_cell(kg.SRUCell).accepts(
+            case.features, case.units, options
+        )
+    )
+    fused_loop = keras.backend.backend() in ("tensorflow", "jax")
+    layer = kg.SRU(case.units, fused_loop=fused_loop, **options, **_flags(case))
     layer.build((None, None, case.features))
     randomize(layer.cell, seed=case.seed)
     x, initial = case.inputs(), case.initial_states(layer.cell.state_size)
