@@ -372,7 +372,8 @@ class MDLSTM2D(keras.layers.Layer):
             )
         if self.use_bias:
             projection = projection + self.bias
-        # One array for the loop: the projection and the pixel's validity.
+        # One array for the loop: the projection and the pixel's validity
+        # (0 off the image, after the skew).
         packed = ops.concatenate([projection, valid[..., None]], axis=-1)
         skewed = skew(packed)  # (B, H, T, 5u + 1), T = H + W - 1
         dims = ops.shape(skewed)
@@ -387,21 +388,29 @@ class MDLSTM2D(keras.layers.Layer):
         recurrent_kernel = ops.concatenate(
             [self.recurrent_kernel_up, self.recurrent_kernel_left], axis=0
         )
+        # Rows are flattened to (B * H, .) inside the loop, so that the
+        # recurrent product is one 2-D matmul; the pixel above row y is
+        # the previous row of that array, except on row 0.
+        below_top = ops.cast(
+            ops.arange(height)[None, :] > 0, self.compute_dtype
+        )
+        below_top = ops.reshape(
+            ops.broadcast_to(below_top, (batch, height)), (-1, 1)
+        )
+        no_row = ops.zeros((1, units), dtype=self.compute_dtype)
 
         def step(column, states):
-            column = ops.reshape(column, (batch, height, gates + 1))
-            z_x, pixel = column[..., :gates], column[..., gates:]
-            h_left = ops.reshape(states[0], (batch, height, units))
-            c_left = ops.reshape(states[1], (batch, height, units))
-            # The pixel above row y is row y - 1 of the previous diagonal.
-            h_up = ops.pad(h_left, ((0, 0), (1, 0), (0, 0)))[:, :-1]
-            c_up = ops.pad(c_left, ((0, 0), (1, 0), (0, 0)))[:, :-1]
+            column = ops.reshape(column, (-1, gates + 1))
+            z_column, pixel = column[:, :gates], column[:, gates:]
+            h_left = ops.reshape(states[0], (-1, units))
+            c_left = ops.reshape(states[1], (-1, units))
+            h_up = ops.concatenate([no_row, h_left[:-1]], axis=0) * below_top
+            c_up = ops.concatenate([no_row, c_left[:-1]], axis=0) * below_top
             h, c = self._pixel(
-                z_x, h_up, c_up, h_left, c_left, recurrent_kernel
+                z_column, h_up, c_up, h_left, c_left, recurrent_kernel
             )
-            h, c = h * pixel, c * pixel
-            h = ops.reshape(h, (batch, height * units))
-            return h, [h, ops.reshape(c, (batch, height * units))]
+            h = ops.reshape(h * pixel, (batch, height * units))
+            return h, [h, ops.reshape(c * pixel, (batch, height * units))]
 
         zeros = ops.zeros((batch, height * units), dtype=self.compute_dtype)
         _, outputs, _ = rnn(
