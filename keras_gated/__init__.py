@@ -22,6 +22,9 @@ from keras_gated.grid.grid_rnn_cell import GridRNNCell
 from keras_gated.layers.ln_gru import LNGRU
 from keras_gated.layers.ln_lstm import LNLSTM
 from keras_gated.layers.sru import SRU
+from keras_gated.multidim.md_lstm_2d import MDLSTM2D
+from keras_gated.multidim.multi_directional import MultiDirectional
+from keras_gated.multidim.separable_lstm_2d import SeparableLSTM2D
 from keras_gated.seq2seq.attention_decoder import AttentionDecoder
 from keras_gated.seq2seq.attention_decoder_cell import AttentionDecoderCell
 from keras_gated.seq2seq.bahdanau_attention import BahdanauAttention
@@ -59,11 +62,14 @@ __all__ = [
     "LNLSTM",
     "LNLSTMCell",
     "LuongAttention",
+    "MDLSTM2D",
     "MemoryInitialState",
+    "MultiDirectional",
     "NaryTreeLSTM",
     "PeepholeLSTMCell",
     "SRU",
     "SRUCell",
+    "SeparableLSTM2D",
     "__version__",
     "beam_search_decode",
     "doubly_stochastic_penalty",

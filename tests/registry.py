@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 import keras_gated as kg
 from tests import numpy_reference as ref
 from tests.graph import tree_reference
+from tests.multidim import numpy_multidim
 
 
 def weights_of(layer):
@@ -476,6 +477,71 @@ def _memory_initial_state_reference(layer, args, kwargs):
     )
 
 
+def _images_and_sizes(seed, dtype):
+    rng = np.random.default_rng(seed)
+    images = rng.normal(size=(2, 3, 4, 2)).astype(dtype)
+    return (images,), {"sizes": np.array([[3, 4], [2, 3]], "int32")}
+
+
+def _sizes_mask(images, sizes):
+    _, height, width, _ = images.shape
+    return (np.arange(height)[None, :, None] < sizes[:, :1, None]) & (
+        np.arange(width)[None, None, :] < sizes[:, 1:, None]
+    )
+
+
+def _md_lstm_2d(seed, dtype="float32", **options):
+    layer = kg.MDLSTM2D(2, dtype=dtype, **options)
+    layer.build((None, None, None, 2))
+    randomize(layer, seed=seed)
+    return (layer, *_images_and_sizes(seed, dtype))
+
+
+def _md_lstm_2d_reference(layer, args, kwargs):
+    return numpy_multidim.mdlstm2d(
+        weights_of(layer),
+        np.asarray(args[0], "float64"),
+        mask=_sizes_mask(args[0], kwargs["sizes"]),
+        direction=layer.direction,
+        variant=layer.variant,
+        use_peepholes=layer.use_peepholes,
+        use_layer_norm=layer.use_layer_norm,
+        epsilon=layer.norm_epsilon,
+    )
+
+
+def _multi_directional(seed, dtype="float32"):
+    layer = kg.MultiDirectional(
+        kg.MDLSTM2D(2, variant="halved", dtype=dtype), dtype=dtype
+    )
+    layer.build((None, None, None, 2))
+    randomize(layer, seed=seed)
+    return (layer, *_images_and_sizes(seed, dtype))
+
+
+def _multi_directional_reference(layer, args, kwargs):
+    return np.concatenate(
+        [_md_lstm_2d_reference(part, args, kwargs) for part in layer.layers],
+        axis=-1,
+    )
+
+
+def _separable_lstm_2d(seed, dtype="float32"):
+    layer = kg.SeparableLSTM2D(3, hidden_units=2, dtype=dtype)
+    layer.build((None, None, None, 2))
+    randomize(layer, seed=seed)
+    return (layer, *_images_and_sizes(seed, dtype))
+
+
+def _separable_lstm_2d_reference(layer, args, kwargs):
+    names = ("row_forward", "row_backward", "column_forward", "column_backward")
+    return numpy_multidim.separable_lstm2d(
+        {name: weights_of(getattr(layer, name)) for name in names},
+        np.asarray(args[0], "float64"),
+        mask=_sizes_mask(args[0], kwargs["sizes"]),
+    )
+
+
 def _tree(seed, dtype, children_form):
     """Two padded trees of at most 5 nodes (one of 3), 2 features."""
     rng = np.random.default_rng(seed)
@@ -597,6 +663,40 @@ LAYERS = (
         build=_graph_lstm,
         contract=_FULL_CONTRACT,
         reference=_graph_lstm_reference,
+    ),
+    Layer(
+        name="MDLSTM2D",
+        cls=kg.MDLSTM2D,
+        build=functools.partial(_md_lstm_2d, direction="bottom_right"),
+        contract=_FULL_CONTRACT,
+        reference=_md_lstm_2d_reference,
+    ),
+    Layer(
+        name="MDLSTM2D-leifert-peepholes-layer_norm",
+        cls=kg.MDLSTM2D,
+        build=functools.partial(
+            _md_lstm_2d,
+            direction="top_right",
+            variant="leifert",
+            use_peepholes=True,
+            use_layer_norm=True,
+        ),
+        contract=_FULL_CONTRACT,
+        reference=_md_lstm_2d_reference,
+    ),
+    Layer(
+        name="MultiDirectional",
+        cls=kg.MultiDirectional,
+        build=_multi_directional,
+        contract=_FULL_CONTRACT,
+        reference=_multi_directional_reference,
+    ),
+    Layer(
+        name="SeparableLSTM2D",
+        cls=kg.SeparableLSTM2D,
+        build=_separable_lstm_2d,
+        contract=_FULL_CONTRACT,
+        reference=_separable_lstm_2d_reference,
     ),
     Layer(
         name="AttentionDecoder",

@@ -24,6 +24,7 @@ def test_the_tutorials_are_there():
         "01_gated_cells.ipynb",
         "02_seq2seq_attention.ipynb",
         "03_speed.ipynb",
+        "04_two_dimensional_lstm.ipynb",
         "05_trees_and_graphs.ipynb",
         "06_image_captioning.ipynb",
     ]

@@ -1,0 +1,214 @@
+"""Speed of MDLSTM2D's wavefront against the same cell run pixel by pixel.
+
+The wavefront is `kg.MDLSTM2D` itself: `H + W - 1` sequential steps, one per
+anti-diagonal. The pixel loop runs the same cell (the layer's own pixel
+step, same weights) over the `H * W` pixels in scan order, row by row, in
+Keras' backend loop (TensorFlow `while_loop`, JAX `scan`), carrying the
+previous row's states; the pixel above is picked from that row with a
+one-hot of the column, which XLA and JAX compile without dynamic
+indexing. Both give the same numbers up to float32 rounding (checked
+before timing).
+
+Both are compiled as in `rnn_speed.py`: "forward" is the model in a
+`tf.function` (JAX: a `jax.jit` `stateless_call`), "forward+backward" a
+training step (loss, gradients, SGD update). Candidates run interleaved,
+each repeat timing each once; the script prints medians and the ratio
+pixel loop / wavefront.
+
+    python benchmarks/mdlstm_speed.py            # 32x32 and 64x64
+    KERAS_BACKEND=jax python benchmarks/mdlstm_speed.py
+    python benchmarks/mdlstm_speed.py --sizes 16 --repeats 3   # quick
+"""
+
+import argparse
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import numpy as np
+from keras import ops
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+import keras_gated as kg
+from keras_gated._compat import rnn
+from keras_gated.examples import machine
+
+
+class PixelLoop(keras.layers.Layer):
+    """`layer`'s cell over the `H * W` pixels one at a time (top-left)."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def call(self, images):
+        layer, units = self.layer, self.layer.units
+        batch, height, width, _ = images.shape
+        projection = ops.matmul(images, layer.kernel) + layer.bias
+        column = ops.one_hot(ops.arange(width), width, dtype=images.dtype)
+        column = ops.broadcast_to(
+            column[None, None], (batch, height) + (width,) * 2
+        )
+        sequence = ops.reshape(
+            ops.concatenate([projection, column], axis=-1),
+            (batch, height * width, 5 * units + width),
+        )
+        recurrent = ops.concatenate(
+            [layer.recurrent_kernel_up, layer.recurrent_kernel_left], axis=0
+        )
+
+        def step(pixel, states):
+            h_left, c_left, row_h, row_c = states
+            z_x, here = pixel[:, : 5 * units], pixel[:, 5 * units :]
+            here = here[:, :, None]  # (batch, W, 1), one-hot of x
+            row_h = ops.reshape(row_h, (batch, width, units))
+            row_c = ops.reshape(row_c, (batch, width, units))
+            first = here[:, :1]  # x == 0: nothing on the left
+            h_left, c_left = (
+                h_left * (1 - first[:, 0]),
+                c_left * (1 - first[:, 0]),
+            )
+            h_up = ops.sum(row_h * here, axis=1)
+            c_up = ops.sum(row_c * here, axis=1)
+            h, c = layer._pixel(z_x, h_up, c_up, h_left, c_left, recurrent)
+            row_h = row_h * (1 - here) + h[:, None] * here
+            row_c = row_c * (1 - here) + c[:, None] * here
+            flat = (batch, width * units)
+            return h, [h, c, ops.reshape(row_h, flat), ops.reshape(row_c, flat)]
+
+        zeros = ops.zeros((batch, units))
+        row = ops.zeros((batch, width * units))
+        _, outputs, _ = rnn(
+            step,
+            sequence,
+            [zeros, zeros, row, row],
+            input_length=height * width,
+        )
+        return ops.reshape(outputs, (batch, height, width, units))
+
+
+def _functions(model):
+    if keras.backend.backend() == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        trainable = [v.value for v in model.trainable_variables]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+
+        @jax.jit
+        def forward(trainable, x):
+            return model.stateless_call(trainable, non_trainable, x)[0]
+
+        def loss(trainable, x):
+            out, _ = model.stateless_call(trainable, non_trainable, x)
+            return jnp.mean(jnp.square(out))
+
+        @jax.jit
+        def train_step(trainable, x):
+            value, grads = jax.value_and_grad(loss)(trainable, x)
+            return value, [w - 1e-3 * g for w, g in zip(trainable, grads)]
+
+        return {
+            "forward": lambda x: forward(trainable, x),
+            "forward+backward": lambda x: train_step(trainable, x),
+        }
+    import tensorflow as tf
+
+    optimizer = keras.optimizers.SGD(1e-3)
+    optimizer.build(model.trainable_variables)
+
+    @tf.function
+    def forward(x):
+        return model(x, training=False)
+
+    @tf.function
+    def train_step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x, training=True)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply(grads, model.trainable_variables)
+        return loss
+
+    return {"forward": forward, "forward+backward": train_step}
+
+
+def _time(function, x):
+    start = time.perf_counter()
+    keras.tree.map_structure(keras.ops.convert_to_numpy, function(x))
+    return time.perf_counter() - start
+
+
+def measure(size, batch, channels, units, repeats):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((size, size, channels), batch_size=batch)
+    layer = kg.MDLSTM2D(units)
+    wavefront = keras.Model(inputs, layer(inputs))
+    pixels = keras.Model(inputs, PixelLoop(layer)(inputs))
+    x = ops.convert_to_tensor(
+        np.random.default_rng(0).normal(size=(batch, size, size, channels)),
+        "float32",
+    )
+    # Same numbers up to float32 rounding, which the "graves" cell's
+    # growing state amplifies over a large image (JAX, 32x32: 8e-4).
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(pixels(x)),
+        ops.convert_to_numpy(wavefront(x)),
+        atol=5e-3,
+    )
+    functions = {
+        "wavefront": _functions(wavefront),
+        "pixel loop": _functions(pixels),
+    }
+    times = {
+        name: {mode: [] for mode in fns} for name, fns in functions.items()
+    }
+    for fns in functions.values():  # warm-up: compile
+        for function in fns.values():
+            _time(function, x)
+    for _ in range(repeats):
+        for name, fns in functions.items():
+            for mode, function in fns.items():
+                times[name][mode].append(_time(function, x))
+    return {
+        mode: {name: statistics.median(times[name][mode]) for name in functions}
+        for mode in ("forward", "forward+backward")
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64])
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--channels", type=int, default=8)
+    parser.add_argument("--units", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    print(machine.one_line())
+    print(
+        f"backend {keras.backend.backend()}, batch {args.batch}, "
+        f"{args.channels} channels, {args.units} units, float32, "
+        f"medians of {args.repeats}"
+    )
+    print("| image | mode | wavefront | pixel loop | pixel loop / wavefront |")
+    print("|---|---|---|---|---|")
+    for size in args.sizes:
+        results = measure(
+            size, args.batch, args.channels, args.units, args.repeats
+        )
+        for mode, medians in results.items():
+            wave, pixel = medians["wavefront"], medians["pixel loop"]
+            print(
+                f"| {size}x{size} | {mode} | {wave * 1e3:.1f} ms | "
+                f"{pixel * 1e3:.1f} ms | {pixel / wave:.1f}x |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

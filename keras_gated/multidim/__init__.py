@@ -1,0 +1,1 @@
+"""Multi-dimensional recurrent layers over images (2-D LSTMs)."""
