@@ -33,10 +33,10 @@ import numpy as np
 from keras import ops
 
 import keras_gated as kg
-from keras_gated.examples.machine import describe
 
 # The loop with a static trip count that the layers use.
-from keras_gated.graph._tree_loop import bounded_loop
+from keras_gated._ops import static_loop
+from keras_gated.examples.machine import describe
 
 
 class NodeByNode(keras.layers.Layer):
@@ -85,8 +85,10 @@ class NodeByNode(keras.layers.Layer):
                 c + put * (ops.expand_dims(new_c, 1) - c),
             )
 
-        _, h, _ = bounded_loop(
-            visit, (ops.convert_to_tensor(0, "int32"), zeros, zeros), nodes
+        _, h, _ = static_loop(
+            lambda _, *state: visit(*state),
+            (ops.convert_to_tensor(0, "int32"), zeros, zeros),
+            nodes,
         )
         return h
 
