@@ -10,6 +10,8 @@ from keras_gated.multidim._wavefront import unskew
 
 DIRECTIONS = ("top_left", "top_right", "bottom_left", "bottom_right")
 VARIANTS = ("graves", "halved", "leifert")
+# `unroll="auto"` unrolls the diagonals up to this many steps (H + W − 1).
+AUTO_UNROLL_STEPS = 128
 # The image axes a direction flips to become a top-left scan.
 FLIPS = {
     "top_left": (),
@@ -101,19 +103,28 @@ class MDLSTM2D(keras.layers.Layer):
     each one batched product over a whole diagonal, instead of `H·W`
     steps. The image is skewed (row `y` shifted right by `y`) so that the
     diagonals become the columns of an `(H, H + W − 1)` array; the input
-    projection `x W` is one product over every pixel, before the loop;
-    the loop is Keras' backend `rnn` over the skewed columns (TensorFlow:
-    a `while_loop` with `maximum_iterations`, which trains under XLA;
-    JAX: `lax.scan`, with a static trip count, so it differentiates);
-    in step `t` the left neighbours are the previous column and the up
-    neighbours the previous column shifted down one row. The other
-    directions flip the image, scan from the top left, and flip back.
-    Half of the skewed array is padding on a square image, so each step
-    computes `H` pixels of which `min(t + 1, H, W, H + W − 1 − t)` are
-    real.
+    projection `x W` is one product over every pixel, before the steps.
+    Two implementations of the same steps (`unroll`):
 
-    **Unknown `H` or `W`.** On TensorFlow the sizes are read from the
-    input's shape when the graph runs: the skew, the loop's trip count
+    - **Static diagonals** (`unroll=True`; `"auto"` when `H` and `W` are
+      known and `H + W − 1 ≤ 128`): the steps are unrolled in the graph,
+      and step `t` computes exactly the `min(t + 1, H, W, H + W − 1 − t)`
+      pixels of its diagonal, read by static slices. No padding is
+      computed and there is no loop, so it trains under XLA and JAX as is.
+      The graph grows with `H + W`: a 64×64 image is 127 unrolled steps.
+    - **The skewed loop** (`unroll=False`, or unknown sizes): Keras'
+      backend `rnn` over the skewed columns (TensorFlow: a `while_loop`
+      with `maximum_iterations`, which trains under XLA; JAX: `lax.scan`,
+      with a static trip count, so it differentiates); in step `t` the
+      left neighbours are the previous column and the up neighbours the
+      previous column shifted down one row. Each step computes all `H`
+      rows of its column, about half of them padding on a square image.
+
+    The other directions flip the image, scan from the top left, and flip
+    back.
+
+    **Unknown `H` or `W`.** The skewed loop runs. On TensorFlow the sizes
+    are read from the input's shape when the graph runs: the skew, the loop's trip count
     (`H + W − 1`) and the unskew are computed then, so one model serves
     images of any size; under XLA (`jit_compile=True`) each new size is a
     new compilation. JAX always traces concrete shapes.
@@ -142,6 +153,9 @@ class MDLSTM2D(keras.layers.Layer):
         norm_gamma_initializer, norm_beta_initializer: Initializers of the
             layer-norm gains and shifts (`"ones"`, `"zeros"`).
         norm_epsilon: Positive float added to the variance. Default 1e-3.
+        unroll: `"auto"`, `True` or `False`: whether to run the static
+            diagonals or the skewed loop, as above. `True` still loops
+            when `H` or `W` is unknown. Default `"auto"`.
         **kwargs: Base layer arguments, e.g. `name` and `dtype`.
 
     Call arguments:
@@ -191,6 +205,7 @@ class MDLSTM2D(keras.layers.Layer):
         norm_gamma_initializer="ones",
         norm_beta_initializer="zeros",
         norm_epsilon=1e-3,
+        unroll="auto",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -242,6 +257,12 @@ class MDLSTM2D(keras.layers.Layer):
             norm_beta_initializer
         )
         self.norm_epsilon = _checks.positive_float("norm_epsilon", norm_epsilon)
+        if unroll not in ("auto", True, False):
+            raise ValueError(
+                "Received an invalid value for argument `unroll`, expected "
+                f"one of 'auto', True, False, got {unroll!r}."
+            )
+        self.unroll = unroll
         self.supports_masking = True
 
     def _check_shape(self, shape):
@@ -356,11 +377,8 @@ class MDLSTM2D(keras.layers.Layer):
         valid = self._valid(inputs, mask, sizes)
         flips = FLIPS[self.direction]
         inputs = _flip(inputs, flips)
-        if valid is None:
-            valid = ops.ones_like(inputs[..., 0])
-        else:
+        if valid is not None:
             valid = _flip(valid, flips)
-        units, gates = self.units, 5 * self.units
 
         projection = ops.matmul(inputs, self.kernel)
         if self.use_layer_norm:
@@ -372,6 +390,85 @@ class MDLSTM2D(keras.layers.Layer):
             )
         if self.use_bias:
             projection = projection + self.bias
+        recurrent_kernel = ops.concatenate(
+            [self.recurrent_kernel_up, self.recurrent_kernel_left], axis=0
+        )
+        height, width = inputs.shape[1], inputs.shape[2]
+        if self._unrolls(height, width):
+            outputs = self._diagonals(projection, valid, recurrent_kernel)
+        else:
+            outputs = self._skewed_loop(projection, valid, recurrent_kernel)
+            outputs = unskew(outputs, ops.shape(inputs)[2])
+        return _flip(outputs, flips)
+
+    def _unrolls(self, height, width):
+        """Whether `call` runs the static diagonals (`unroll` resolved)."""
+        if height is None or width is None:
+            return False
+        if self.unroll == "auto":
+            return height + width - 1 <= AUTO_UNROLL_STEPS
+        return self.unroll
+
+    def _diagonals(self, projection, valid, recurrent_kernel):
+        """The wavefront as `H + W − 1` steps on exact diagonals (static).
+
+        Diagonal `t` holds the pixels `(y, t − y)` for `y` from `lo_t =
+        max(0, t − W + 1)` to `hi_t = min(t, H − 1)`: rows `lo_t…hi_t` of
+        the skewed projection's column `t`. In step `t` the previous
+        diagonal's states, padded with a zero at each end, give the up
+        neighbours (`y − 1`) and the left ones (`y`) as two static slices,
+        the pad standing in for the neighbours outside the image. Nothing
+        is computed for pixels outside the image, and with no mask nothing
+        is masked. Returns `(B, H, W, u)`.
+        """
+        batch, height, width = projection.shape[:3]
+        batch = ops.shape(projection)[0] if batch is None else batch
+        units = self.units
+        lows = [max(0, t - width + 1) for t in range(height + width - 1)]
+        highs = [min(t, height - 1) for t in range(height + width - 1)]
+        # The skewed layout (row y shifted right by y) makes diagonal t
+        # the column t, rows lo_t to hi_t: static slices, no gather. The
+        # columns are unstacked first, so that the gradient of each step's
+        # slice is one column, not the whole array (TensorFlow).
+        steps = height + width - 1
+        columns = ops.unstack(skew(projection), steps, axis=2)
+        if valid is not None:
+            valid = ops.unstack(skew(valid[..., None]), steps, axis=2)
+        outputs, h, c = [], None, None
+        for t, (low, high) in enumerate(zip(lows, highs)):
+            length = high - low + 1
+            z_x = columns[t][:, low : high + 1]
+            if t == 0:
+                h_up = c_up = h_left = c_left = ops.zeros(
+                    (batch, 1, units), self.compute_dtype
+                )
+            else:
+                shift = low - lows[t - 1]
+                padding = [[0, 0], [1, 1], [0, 0]]
+                h_pad, c_pad = ops.pad(h, padding), ops.pad(c, padding)
+                h_up = h_pad[:, shift : shift + length]
+                c_up = c_pad[:, shift : shift + length]
+                h_left = h_pad[:, shift + 1 : shift + 1 + length]
+                c_left = c_pad[:, shift + 1 : shift + 1 + length]
+            h, c = self._pixel(
+                z_x, h_up, c_up, h_left, c_left, recurrent_kernel
+            )
+            if valid is not None:
+                pixel = valid[t][:, low : high + 1]
+                h, c = h * pixel, c * pixel
+            outputs.append(
+                ops.pad(h, [[0, 0], [low, height - 1 - high], [0, 0]])
+            )
+        return unskew(ops.stack(outputs, axis=2), width)
+
+    def _skewed_loop(self, projection, valid, recurrent_kernel):
+        """The wavefront as a loop over the skewed image's columns.
+
+        Returns the outputs in the skewed layout `(B, H, H + W − 1, u)`.
+        """
+        units, gates = self.units, 5 * self.units
+        if valid is None:
+            valid = ops.ones_like(projection[..., 0])
         # One array for the loop: the projection and the pixel's validity
         # (0 off the image, after the skew).
         packed = ops.concatenate([projection, valid[..., None]], axis=-1)
@@ -384,9 +481,6 @@ class MDLSTM2D(keras.layers.Layer):
         sequence = ops.reshape(
             ops.transpose(skewed, (0, 2, 1, 3)),
             (batch, steps, height * (gates + 1)),
-        )
-        recurrent_kernel = ops.concatenate(
-            [self.recurrent_kernel_up, self.recurrent_kernel_left], axis=0
         )
         # Rows are flattened to (B * H, .) inside the loop, so that the
         # recurrent product is one 2-D matmul; the pixel above row y is
@@ -420,10 +514,7 @@ class MDLSTM2D(keras.layers.Layer):
             input_length=static[2],
         )
         outputs = ops.reshape(outputs, (batch, steps, height, units))
-        outputs = unskew(
-            ops.transpose(outputs, (0, 2, 1, 3)), ops.shape(inputs)[2]
-        )
-        return _flip(outputs, flips)
+        return ops.transpose(outputs, (0, 2, 1, 3))
 
     def _pixel(self, z_x, h_up, c_up, h_left, c_left, recurrent_kernel):
         """One step of the cell on pixels of any leading shape."""
@@ -504,6 +595,7 @@ class MDLSTM2D(keras.layers.Layer):
                 ),
                 "norm_beta_initializer": serialize(self.norm_beta_initializer),
                 "norm_epsilon": self.norm_epsilon,
+                "unroll": self.unroll,
             }
         )
         return config

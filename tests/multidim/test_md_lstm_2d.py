@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import keras_gated as kg
+from keras_gated.multidim import md_lstm_2d
 from tests.multidim import numpy_multidim as ref
 from tests.registry import randomize
 from tests.registry import weights_of
@@ -58,11 +59,20 @@ def _numpy(x):
     return keras.ops.convert_to_numpy(x)
 
 
+# The two wavefronts: static diagonals (unrolled) and the skewed loop.
+UNROLL = pytest.mark.parametrize(
+    "unroll", [True, False], ids=["diagonals", "loop"]
+)
+
+
+@UNROLL
 @pytest.mark.parametrize("masked", [False, True], ids=["full", "masked"])
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("direction", DIRECTIONS)
-def test_wavefront_matches_the_per_pixel_loop(direction, variant, masked):
-    layer = _layer(direction=direction, variant=variant)
+def test_wavefront_matches_the_per_pixel_loop(
+    direction, variant, masked, unroll
+):
+    layer = _layer(direction=direction, variant=variant, unroll=unroll)
     images = _images()
     mask = _random_mask(images.shape[:3]) if masked else None
     got = _numpy(layer(images, mask=mask))
@@ -76,12 +86,14 @@ def test_wavefront_matches_the_per_pixel_loop(direction, variant, masked):
 )
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("direction", ["top_left", "bottom_right"])
+@UNROLL
 def test_options_match_the_per_pixel_loop(
-    direction, variant, peepholes, layer_norm
+    direction, variant, peepholes, layer_norm, unroll
 ):
     layer = _layer(
         direction=direction,
         variant=variant,
+        unroll=unroll,
         use_peepholes=peepholes,
         use_layer_norm=layer_norm,
     )
@@ -185,12 +197,16 @@ def test_unknown_height_and_width_in_a_functional_model():
         )
 
 
-def test_trains_compiled():
+@UNROLL
+def test_trains_compiled(unroll):
     # TensorFlow: fit(jit_compile=True) is XLA, through the `while_loop`'s
     # maximum_iterations; JAX: fit is jax.jit, reverse mode through `scan`.
+    # The diagonals have no loop at all.
     keras.utils.set_random_seed(0)
     inputs = keras.Input((6, 5, 2))
-    hidden = kg.MDLSTM2D(4, variant="leifert", use_layer_norm=True)(inputs)
+    hidden = kg.MDLSTM2D(
+        4, variant="leifert", use_layer_norm=True, unroll=unroll
+    )(inputs)
     outputs = keras.layers.Dense(1)(
         keras.layers.GlobalAveragePooling2D()(hidden)
     )
@@ -218,6 +234,7 @@ def test_config_round_trip():
         use_layer_norm=True,
         activation="linear",
         norm_epsilon=1e-4,
+        unroll=False,
     )
     again = kg.MDLSTM2D.from_config(layer.get_config())
     assert again.get_config() == layer.get_config()
@@ -259,6 +276,7 @@ def test_unit_forget_bias(variant, forgets):
         ({"units": 2, "variant": "lstm"}, "variant"),
         ({"units": 1, "use_layer_norm": True}, "units"),
         ({"units": 2, "use_peepholes": 1}, "use_peepholes"),
+        ({"units": 2, "unroll": "yes"}, "unroll"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, argument):
@@ -296,3 +314,16 @@ def test_the_wavefront_steps_are_the_anti_diagonals():
         a, b = _numpy(layer(images)), _numpy(layer(changed))
         differs = np.abs(a - b).max(axis=-1)[0] > 0
         assert differs[y, x] and differs.sum() == 1, (direction, variant)
+
+
+def test_auto_unrolls_small_static_images_only():
+    layer = kg.MDLSTM2D(2)
+    steps = md_lstm_2d.AUTO_UNROLL_STEPS
+    assert layer._unrolls(8, 8)
+    assert layer._unrolls(steps // 2, steps - steps // 2 + 1)
+    assert not layer._unrolls(steps // 2 + 1, steps - steps // 2 + 1)
+    assert not layer._unrolls(None, 8) and not layer._unrolls(8, None)
+    assert kg.MDLSTM2D(2, unroll=True)._unrolls(512, 512)
+    assert not kg.MDLSTM2D(2, unroll=False)._unrolls(8, 8)
+    # unroll=True with an unknown size runs the loop (nothing to unroll).
+    assert not kg.MDLSTM2D(2, unroll=True)._unrolls(None, 8)
