@@ -1,12 +1,15 @@
 """Speed of MDLSTM2D's wavefront against the same cell run pixel by pixel.
 
 The wavefront is `kg.MDLSTM2D` itself: `H + W - 1` sequential steps, one per
-anti-diagonal. The pixel loop runs the same cell (the layer's own pixel
+anti-diagonal, on the exact diagonals (`unroll="auto"`, unrolled up to
+`H + W - 1 <= 128`); "skewed loop" is the same layer with `unroll=False`,
+a loop over the skewed image's columns (what runs when the size is
+unknown). The pixel loop runs the same cell (the layer's own pixel
 step, same weights) over the `H * W` pixels in scan order, row by row, in
 Keras' backend loop (TensorFlow `while_loop`, JAX `scan`), carrying the
 previous row's states; the pixel above is picked from that row with a
 one-hot of the column, which XLA and JAX compile without dynamic
-indexing. Both give the same numbers up to float32 rounding (checked
+indexing. All three give the same numbers up to float32 rounding (checked
 before timing).
 
 Both are compiled as in `rnn_speed.py`: "forward" is the model in a
@@ -150,19 +153,24 @@ def measure(size, batch, channels, units, repeats):
     layer = kg.MDLSTM2D(units)
     wavefront = keras.Model(inputs, layer(inputs))
     pixels = keras.Model(inputs, PixelLoop(layer)(inputs))
+    looped = kg.MDLSTM2D(units, unroll=False)
+    skewed = keras.Model(inputs, looped(inputs))
+    looped.set_weights(layer.get_weights())
     x = ops.convert_to_tensor(
         np.random.default_rng(0).normal(size=(batch, size, size, channels)),
         "float32",
     )
     # Same numbers up to float32 rounding, which the "graves" cell's
     # growing state amplifies over a large image (JAX, 32x32: 8e-4).
-    np.testing.assert_allclose(
-        ops.convert_to_numpy(pixels(x)),
-        ops.convert_to_numpy(wavefront(x)),
-        atol=5e-3,
-    )
+    for model in (wavefront, skewed):
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(pixels(x)),
+            ops.convert_to_numpy(model(x)),
+            atol=5e-3,
+        )
     functions = {
         "wavefront": _functions(wavefront),
+        "skewed loop": _functions(skewed),
         "pixel loop": _functions(pixels),
     }
     times = {
@@ -195,17 +203,22 @@ def main(argv=None):
         f"{args.channels} channels, {args.units} units, float32, "
         f"medians of {args.repeats}"
     )
-    print("| image | mode | wavefront | pixel loop | pixel loop / wavefront |")
-    print("|---|---|---|---|---|")
+    print(
+        "| image | mode | wavefront | skewed loop | pixel loop | "
+        "pixel loop / wavefront | pixel loop / skewed loop |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for size in args.sizes:
         results = measure(
             size, args.batch, args.channels, args.units, args.repeats
         )
         for mode, medians in results.items():
             wave, pixel = medians["wavefront"], medians["pixel loop"]
+            loop = medians["skewed loop"]
             print(
                 f"| {size}x{size} | {mode} | {wave * 1e3:.1f} ms | "
-                f"{pixel * 1e3:.1f} ms | {pixel / wave:.1f}x |",
+                f"{loop * 1e3:.1f} ms | {pixel * 1e3:.1f} ms | "
+                f"{pixel / wave:.1f}x | {pixel / loop:.1f}x |",
                 flush=True,
             )
 
