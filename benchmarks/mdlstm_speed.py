@@ -1,18 +1,17 @@
 """Speed of MDLSTM2D's wavefront against the same cell run pixel by pixel.
 
-The wavefront is `kg.MDLSTM2D` itself: `H + W - 1` sequential steps, one per
-anti-diagonal, on the exact diagonals (`unroll="auto"`, unrolled up to
-`H + W - 1 <= 128`); "skewed loop" is the same layer with `unroll=False`,
-a loop over the skewed image's columns (what runs when the size is
-unknown). The pixel loop runs the same cell (the layer's own pixel
-step, same weights) over the `H * W` pixels in scan order, row by row, in
-Keras' backend loop (TensorFlow `while_loop`, JAX `scan`), carrying the
-previous row's states; the pixel above is picked from that row with a
-one-hot of the column, which XLA and JAX compile without dynamic
-indexing. All three give the same numbers up to float32 rounding (checked
-before timing).
+The wavefront is `kg.MDLSTM2D` itself: `H + W - 1` sequential steps, one
+per anti-diagonal, on the exact diagonals (`unroll=True`). "Skewed loop"
+is the same layer with its default `unroll=False`, a loop over the skewed
+image's columns. The pixel loop runs the same cell
+(the layer's own pixel step, same weights) over the `H * W` pixels in scan
+order, row by row, in Keras' backend loop (TensorFlow `while_loop`, JAX
+`scan`), carrying the previous row's states; the pixel above is picked
+from that row with a one-hot of the column, which XLA and JAX compile
+without dynamic indexing. All three give the same numbers up to float32
+rounding (checked before timing).
 
-Both are compiled as in `rnn_speed.py`: "forward" is the model in a
+All are compiled as in `rnn_speed.py`: "forward" is the model in a
 `tf.function` (JAX: a `jax.jit` `stateless_call`), "forward+backward" a
 training step (loss, gradients, SGD update). Candidates run interleaved,
 each repeat timing each once; the script prints medians and the ratio
@@ -150,7 +149,7 @@ def _time(function, x):
 def measure(size, batch, channels, units, repeats):
     keras.utils.set_random_seed(0)
     inputs = keras.Input((size, size, channels), batch_size=batch)
-    layer = kg.MDLSTM2D(units)
+    layer = kg.MDLSTM2D(units, unroll=True)
     wavefront = keras.Model(inputs, layer(inputs))
     pixels = keras.Model(inputs, PixelLoop(layer)(inputs))
     looped = kg.MDLSTM2D(units, unroll=False)

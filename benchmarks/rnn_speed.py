@@ -65,6 +65,11 @@ CANDIDATES = {
         "keras.layers.LSTM",
         lambda u: kg.SRU(u, fused_loop=False),
     ),
+    # The fused loop where "auto" does not take it (JAX).
+    "kg.SRU(fused loop)": (
+        "keras.layers.LSTM",
+        lambda u: kg.SRU(u, fused_loop=True),
+    ),
     "kg.SRU(precomputed)": (
         "keras.layers.LSTM",
         lambda u: kg.SRU(u, precompute_projection=True, fused_loop=False),
@@ -219,7 +224,11 @@ def plot(report, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    main, *long_rows = report["rows"]
+    main, *others = report["rows"]
+    # The loop-vs-scan rows (not the "wide" one, which has no scan).
+    long_rows = [
+        row for row in others if "kg.SRU(parallel_scan)" in row["results"]
+    ]
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(13, 5.5), gridspec_kw={"width_ratios": [3, 2]}
     )

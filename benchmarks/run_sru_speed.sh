@@ -17,7 +17,8 @@ uptime | tee "$OUT/uptime.txt"
 for backend in tensorflow jax; do
   for run in $(seq 1 "$RUNS"); do
     KERAS_BACKEND=$backend PYTHONPATH=$PWD "$PY" benchmarks/rnn_speed.py \
-      --rows main --only kg.SRU "kg.SRU(autodiff loop)" "RNN(SRUCell)" \
+      --rows main --only kg.SRU "kg.SRU(autodiff loop)" "kg.SRU(fused loop)" \
+      "RNN(SRUCell)" \
       --out "$OUT/$backend/run-$run"
   done
 done

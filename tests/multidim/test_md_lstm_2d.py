@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import keras_gated as kg
-from keras_gated.multidim import md_lstm_2d
 from tests.multidim import numpy_multidim as ref
 from tests.registry import randomize
 from tests.registry import weights_of
@@ -276,7 +275,7 @@ def test_unit_forget_bias(variant, forgets):
         ({"units": 2, "variant": "lstm"}, "variant"),
         ({"units": 1, "use_layer_norm": True}, "units"),
         ({"units": 2, "use_peepholes": 1}, "use_peepholes"),
-        ({"units": 2, "unroll": "yes"}, "unroll"),
+        ({"units": 2, "unroll": "auto"}, "unroll"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, argument):
@@ -316,14 +315,9 @@ def test_the_wavefront_steps_are_the_anti_diagonals():
         assert differs[y, x] and differs.sum() == 1, (direction, variant)
 
 
-def test_auto_unrolls_small_static_images_only():
-    layer = kg.MDLSTM2D(2)
-    steps = md_lstm_2d.AUTO_UNROLL_STEPS
-    assert layer._unrolls(8, 8)
-    assert layer._unrolls(steps // 2, steps - steps // 2 + 1)
-    assert not layer._unrolls(steps // 2 + 1, steps - steps // 2 + 1)
-    assert not layer._unrolls(None, 8) and not layer._unrolls(8, None)
-    assert kg.MDLSTM2D(2, unroll=True)._unrolls(512, 512)
-    assert not kg.MDLSTM2D(2, unroll=False)._unrolls(8, 8)
+def test_unroll_needs_known_sizes():
+    assert kg.MDLSTM2D(2, unroll=True)._unrolls(12, 9)
+    assert not kg.MDLSTM2D(2)._unrolls(12, 9)
     # unroll=True with an unknown size runs the loop (nothing to unroll).
     assert not kg.MDLSTM2D(2, unroll=True)._unrolls(None, 8)
+    assert not kg.MDLSTM2D(2, unroll=True)._unrolls(8, None)
