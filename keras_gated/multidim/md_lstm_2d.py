@@ -110,17 +110,17 @@ class MDLSTM2D(keras.layers.Layer):
       static slices. No padding is computed and there is no loop. Each
       step is faster (at 32×32, 1.4× the skewed loop's forward speed on
       TensorFlow, 2× on JAX), but the graph grows with `H + W`, and so
-      does its compilation: under `fit(jit_compile=True)` a
-      `MultiDirectional` model on 12×12 images took 49 s to compile
-      against 11 s for the loop, and on JAX the unrolled backward of a
-      64×64 image ran 1.8× slower than the loop's. As with
+      does its compilation: under `fit(jit_compile=True)` the first epoch
+      of a `MultiDirectional` model on 12×12 images, mostly compilation,
+      took 49 s against 11 s with the loop, and on JAX the unrolled
+      backward of a 64×64 image ran 1.8× slower than the loop's. As with
       `keras.layers.RNN(unroll=True)`: for small, fixed sizes, and
       inference or long training runs.
     - **The skewed loop** (`unroll=False`, the default, or unknown
-      sizes): Keras'
-      backend `rnn` over the skewed columns (TensorFlow: a `while_loop`
-      with `maximum_iterations`, which trains under XLA; JAX: `lax.scan`,
-      with a static trip count, so it differentiates); in step `t` the
+      sizes): Keras' backend `rnn` over the skewed columns (TensorFlow: a
+      `while_loop` with `maximum_iterations`, which trains under XLA; JAX:
+      `lax.scan`, with a static trip count, so it differentiates); in step
+      `t` the
       left neighbours are the previous column and the up neighbours the
       previous column shifted down one row. Each step computes all `H`
       rows of its column, about half of them padding on a square image.
