@@ -27,56 +27,64 @@ lstm(x)
 sru = kg.SRU(H)
 sru(x)
 cell = sru.cell
-W = cell.kernel
-print(W.shape, cell.has_highway_projection)
-proj = cell.project(x)
-z = tf.zeros((B, H))
+projection = tf.Variable(cell.project(x))
+zeros = tf.zeros((B, H))
+
+
+def loop(save):
+    return F.sru_loop(
+        projection,
+        zeros,
+        zeros,
+        recurrent_kernel=cell.recurrent_kernel,
+        activation="linear",
+        return_sequences=False,
+        save=save,
+    )[0]
+
+
+def training_step(layer):
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            y = layer(x, training=True)
+            loss = tf.reduce_sum(y * y)
+        return tape.gradient(loss, layer.trainable_variables)
+
+    return step
+
+
+@tf.function
+def loop_fb():
+    with tf.GradientTape() as tape:
+        out = loop(save=True)
+        loss = tf.reduce_sum(out * out)
+    return tape.gradient(loss, [projection, cell.recurrent_kernel])
+
+
+flat_x = tf.reshape(x, (-1, I))
+d_projection = tf.random.normal((B * T, 4 * H))
 fns = {
     "lstm": tf.function(lambda: lstm(x, training=False)),
     "sru": tf.function(lambda: sru(x, training=False)),
     "project": tf.function(lambda: cell.project(x)),
-    "matmul2d": tf.function(lambda: tf.matmul(tf.reshape(x, (-1, I)), W)),
-    "loop": tf.function(
-        lambda: F.sru_loop(
-            proj,
-            z,
-            z,
-            recurrent_kernel=cell.recurrent_kernel,
-            activation="linear",
-            return_sequences=False,
-            save=False,
-        )
+    "matmul2d": tf.function(lambda: tf.matmul(flat_x, cell.kernel)),
+    "loop": tf.function(lambda: loop(save=False)),
+    "lstm_fb": training_step(lstm),
+    "sru_fb": training_step(sru),
+    "loop_fb": loop_fb,
+    "dw": tf.function(
+        lambda: tf.matmul(flat_x, d_projection, transpose_a=True)
     ),
 }
-
-
-def grad_step(layer):
-    vars_ = layer.trainable_variables
-
-    @tf.function
-    def f():
-        with tf.GradientTape() as t:
-            y = layer(x, training=True)
-            l = tf.reduce_sum(y * y)
-        g = t.gradient(l, vars_)
-        return g
-
-    return f
-
-
-fns["lstm_fb"] = grad_step(lstm)
-fns["sru_fb"] = grad_step(sru)
 for f in fns.values():
     f()
     f()
 times = {k: [] for k in fns}
-for _r in range(15):
+for _ in range(15):
     for k, f in fns.items():
         t0 = time.perf_counter()
-        out = f()
-        tf.nest.map_structure(
-            lambda a: a.numpy() if hasattr(a, "numpy") else a, out
-        )
+        tf.nest.map_structure(lambda a: a.numpy(), f())
         times[k].append(time.perf_counter() - t0)
 med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
 for k, v in med.items():
@@ -84,39 +92,3 @@ for k, v in med.items():
         f"{k:10s} {v:7.2f} ms  /lstm {v / med['lstm']:.3f}  "
         f"/lstm_fb {v / med['lstm_fb']:.3f}"
     )
-# backward pieces
-projv = tf.Variable(proj)
-
-
-@tf.function
-def loop_fb():
-    with tf.GradientTape() as t:
-        t.watch(projv)
-        o = F.sru_loop(
-            projv,
-            z,
-            z,
-            recurrent_kernel=cell.recurrent_kernel,
-            activation="linear",
-            return_sequences=False,
-            save=True,
-        )[0]
-        l = tf.reduce_sum(o * o)
-    return t.gradient(l, [projv, cell.recurrent_kernel])
-
-
-xf = tf.reshape(x, (-1, I))
-dP = tf.random.normal((B * T, 4 * H))
-dw = tf.function(lambda: tf.matmul(xf, dP, transpose_a=True))
-for f in (loop_fb, dw):
-    f()
-    f()
-tt = {"loop_fb": [], "dw": []}
-for _r in range(15):
-    for k, f in (("loop_fb", loop_fb), ("dw", dw)):
-        t0 = time.perf_counter()
-        o = f()
-        tf.nest.map_structure(lambda a: a.numpy(), o)
-        tt[k].append(time.perf_counter() - t0)
-for k, v in tt.items():
-    print(k, statistics.median(v) * 1e3, "ms")

@@ -24,8 +24,6 @@ Generated locally with NumPy: no download.
 
 import numpy as np
 
-TASKS = ("left_to_right", "monotone")
-
 
 def _white(images):
     white = np.asarray(images) > 0.5
@@ -88,6 +86,13 @@ def monotone_path_to_corner(images):
     return above[:, -1]
 
 
+# `make`'s tasks and their labellers.
+LABELLERS = {
+    "left_to_right": connects_left_to_right,
+    "monotone": monotone_path_to_corner,
+}
+
+
 def make(count, size=12, density=0.6, seed=0, task="left_to_right"):
     """`count` images `(count, size, size, 1)` in {0, 1} (float32) and their
     labels `(count,)` (int32), half of them positive.
@@ -101,15 +106,12 @@ def make(count, size=12, density=0.6, seed=0, task="left_to_right"):
             "Received an invalid value for argument `count`, expected an "
             f"even integer of at least 2, got {count!r}."
         )
-    if task not in TASKS:
+    if task not in LABELLERS:
         raise ValueError(
             "Received an invalid value for argument `task`, expected one "
-            f"of {TASKS}, got {task!r}."
+            f"of {tuple(LABELLERS)}, got {task!r}."
         )
-    label = {
-        "left_to_right": connects_left_to_right,
-        "monotone": monotone_path_to_corner,
-    }[task]
+    label = LABELLERS[task]
     rng = np.random.default_rng(seed)
     kept = {True: [], False: []}
     while min(len(v) for v in kept.values()) < count // 2:

@@ -395,11 +395,11 @@ class MDLSTM2D(keras.layers.Layer):
         )
         height, width = inputs.shape[1], inputs.shape[2]
         if self._unrolls(height, width):
-            outputs = self._diagonals(projection, valid, recurrent_kernel)
+            scan = self._diagonals
         else:
-            outputs = self._skewed_loop(projection, valid, recurrent_kernel)
-            outputs = unskew(outputs, ops.shape(inputs)[2])
-        return _flip(outputs, flips)
+            scan = self._skewed_loop
+        outputs = scan(projection, valid, recurrent_kernel)
+        return _flip(unskew(outputs, ops.shape(inputs)[2]), flips)
 
     def _unrolls(self, height, width):
         """Whether `call` runs the static diagonals."""
@@ -415,18 +415,18 @@ class MDLSTM2D(keras.layers.Layer):
         neighbours (`y − 1`) and the left ones (`y`) as two static slices,
         the pad standing in for the neighbours outside the image. Nothing
         is computed for pixels outside the image, and with no mask nothing
-        is masked. Returns `(B, H, W, u)`.
+        is masked. Returns the outputs in the skewed layout
+        `(B, H, H + W − 1, u)`, zeros off the image.
         """
         batch, height, width = projection.shape[:3]
         batch = ops.shape(projection)[0] if batch is None else batch
-        units = self.units
-        lows = [max(0, t - width + 1) for t in range(height + width - 1)]
-        highs = [min(t, height - 1) for t in range(height + width - 1)]
+        units, steps = self.units, height + width - 1
+        lows = [max(0, t - width + 1) for t in range(steps)]
+        highs = [min(t, height - 1) for t in range(steps)]
         # The skewed layout (row y shifted right by y) makes diagonal t
         # the column t, rows lo_t to hi_t: static slices, no gather. The
         # columns are unstacked first, so that the gradient of each step's
         # slice is one column, not the whole array (TensorFlow).
-        steps = height + width - 1
         columns = ops.unstack(skew(projection), steps, axis=2)
         if valid is not None:
             valid = ops.unstack(skew(valid[..., None]), steps, axis=2)
@@ -455,7 +455,7 @@ class MDLSTM2D(keras.layers.Layer):
             outputs.append(
                 ops.pad(h, [[0, 0], [low, height - 1 - high], [0, 0]])
             )
-        return unskew(ops.stack(outputs, axis=2), width)
+        return ops.stack(outputs, axis=2)
 
     def _skewed_loop(self, projection, valid, recurrent_kernel):
         """The wavefront as a loop over the skewed image's columns.

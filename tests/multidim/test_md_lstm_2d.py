@@ -233,7 +233,7 @@ def test_config_round_trip():
         use_layer_norm=True,
         activation="linear",
         norm_epsilon=1e-4,
-        unroll=False,
+        unroll=True,
     )
     again = kg.MDLSTM2D.from_config(layer.get_config())
     assert again.get_config() == layer.get_config()
