@@ -20,9 +20,11 @@ pixel loop / wavefront.
     python benchmarks/mdlstm_speed.py            # 32x32 and 64x64
     KERAS_BACKEND=jax python benchmarks/mdlstm_speed.py
     python benchmarks/mdlstm_speed.py --sizes 16 --repeats 3   # quick
+    python benchmarks/mdlstm_speed.py --first-epochs   # compilation
 """
 
 import argparse
+import contextlib
 import os
 import pathlib
 import statistics
@@ -52,22 +54,27 @@ class PixelLoop(keras.layers.Layer):
     def call(self, images):
         layer, units = self.layer, self.layer.units
         batch, height, width, _ = images.shape
-        projection = ops.matmul(images, layer.kernel) + layer.bias
+        channels = images.shape[-1]
         column = ops.one_hot(ops.arange(width), width, dtype=images.dtype)
         column = ops.broadcast_to(
             column[None, None], (batch, height) + (width,) * 2
         )
         sequence = ops.reshape(
-            ops.concatenate([projection, column], axis=-1),
-            (batch, height * width, 5 * units + width),
+            ops.concatenate([images, column], axis=-1),
+            (batch, height * width, channels + width),
         )
-        recurrent = ops.concatenate(
-            [layer.recurrent_kernel_up, layer.recurrent_kernel_left], axis=0
+        kernel = ops.concatenate(
+            [
+                layer.kernel,
+                layer.recurrent_kernel_up,
+                layer.recurrent_kernel_left,
+            ],
+            axis=0,
         )
 
         def step(pixel, states):
             h_left, c_left, row_h, row_c = states
-            z_x, here = pixel[:, : 5 * units], pixel[:, 5 * units :]
+            x, here = pixel[:, :channels], pixel[:, channels:]
             here = here[:, :, None]  # (batch, W, 1), one-hot of x
             row_h = ops.reshape(row_h, (batch, width, units))
             row_c = ops.reshape(row_c, (batch, width, units))
@@ -78,14 +85,14 @@ class PixelLoop(keras.layers.Layer):
             )
             h_up = ops.sum(row_h * here, axis=1)
             c_up = ops.sum(row_c * here, axis=1)
-            h, c = layer._pixel(z_x, h_up, c_up, h_left, c_left, recurrent)
+            h, c = layer._pixel(x, h_up, c_up, h_left, c_left, kernel)
             row_h = row_h * (1 - here) + h[:, None] * here
             row_c = row_c * (1 - here) + c[:, None] * here
             flat = (batch, width * units)
             return h, [h, c, ops.reshape(row_h, flat), ops.reshape(row_c, flat)]
 
-        zeros = ops.zeros((batch, units))
-        row = ops.zeros((batch, width * units))
+        zeros = ops.zeros((batch, units), self.compute_dtype)
+        row = ops.zeros((batch, width * units), self.compute_dtype)
         _, outputs, _ = rnn(
             step,
             sequence,
@@ -146,27 +153,51 @@ def _time(function, x):
     return time.perf_counter() - start
 
 
-def measure(size, batch, channels, units, repeats):
+def _models(size, batch, channels, units, dtype):
+    """The wavefront, skewed-loop and pixel-loop models, same weights."""
     keras.utils.set_random_seed(0)
     inputs = keras.Input((size, size, channels), batch_size=batch)
-    layer = kg.MDLSTM2D(units, unroll=True)
+    layer = kg.MDLSTM2D(units, unroll=True, dtype=dtype)
     wavefront = keras.Model(inputs, layer(inputs))
-    pixels = keras.Model(inputs, PixelLoop(layer)(inputs))
-    looped = kg.MDLSTM2D(units, unroll=False)
+    pixels = keras.Model(inputs, PixelLoop(layer, dtype=dtype)(inputs))
+    looped = kg.MDLSTM2D(units, unroll=False, dtype=dtype)
     skewed = keras.Model(inputs, looped(inputs))
     looped.set_weights(layer.get_weights())
     x = ops.convert_to_tensor(
         np.random.default_rng(0).normal(size=(batch, size, size, channels)),
-        "float32",
+        dtype,
     )
-    # Same numbers up to float32 rounding, which the "graves" cell's
-    # growing state amplifies over a large image (JAX, 32x32: 8e-4).
-    for model in (wavefront, skewed):
-        np.testing.assert_allclose(
-            ops.convert_to_numpy(pixels(x)),
-            ops.convert_to_numpy(model(x)),
-            atol=5e-3,
+    return wavefront, skewed, pixels, x
+
+
+def check(size, batch, channels, units):
+    """The three compute the same function: equal in float64.
+
+    In float32 they differ by rounding, which the "graves" cell's state,
+    growing with the number of paths to a pixel, amplifies on a large
+    image (up to about 6e-3 in `h` at 64x64), so the check is in float64
+    (on JAX, inside `jax.enable_x64`).
+    """
+    if keras.backend.backend() == "jax":
+        from jax import enable_x64
+    else:
+        enable_x64 = contextlib.nullcontext
+    with enable_x64():
+        wavefront, skewed, pixels, x = _models(
+            size, batch, channels, units, "float64"
         )
+        expected = ops.convert_to_numpy(pixels(x))
+        for model in (wavefront, skewed):
+            np.testing.assert_allclose(
+                ops.convert_to_numpy(model(x)), expected, atol=1e-9
+            )
+
+
+def measure(size, batch, channels, units, repeats):
+    check(size, batch, channels, units)
+    wavefront, skewed, pixels, x = _models(
+        size, batch, channels, units, "float32"
+    )
     functions = {
         "wavefront": _functions(wavefront),
         "skewed loop": _functions(skewed),
@@ -188,6 +219,37 @@ def measure(size, batch, channels, units, repeats):
     }
 
 
+def first_epochs(size=12, samples=2000, batch=64):
+    """Seconds of the first two `fit(jit_compile=True)` epochs, per unroll.
+
+    Notebook 04's model: `MultiDirectional(MDLSTM2D(4, "leifert"))`, a
+    1x1 convolution, max pooling and a logistic output, on `samples`
+    random binary `size x size` images. The first epoch is mostly
+    compilation.
+    """
+    rng = np.random.default_rng(0)
+    x = (rng.random((samples, size, size, 1)) < 0.7).astype("float32")
+    y = rng.integers(0, 2, (samples, 1)).astype("float32")
+    seconds = {}
+    for unroll in (False, True):
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((size, size, 1))
+        features = kg.MultiDirectional(
+            kg.MDLSTM2D(4, variant="leifert", unroll=unroll)
+        )(inputs)
+        mixed = keras.layers.Conv2D(8, 1, activation="tanh")(features)
+        pooled = keras.layers.GlobalMaxPooling2D()(mixed)
+        model = keras.Model(inputs, keras.layers.Dense(1, "sigmoid")(pooled))
+        model.compile("adam", "binary_crossentropy", jit_compile=True)
+        epochs = []
+        for _ in range(2):
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+            epochs.append(time.perf_counter() - start)
+        seconds[unroll] = epochs
+    return seconds
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64])
@@ -195,8 +257,21 @@ def main(argv=None):
     parser.add_argument("--channels", type=int, default=8)
     parser.add_argument("--units", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--first-epochs",
+        action="store_true",
+        help="time notebook 04's first two fit(jit_compile=True) epochs "
+        "with unroll=False and unroll=True instead",
+    )
     args = parser.parse_args(argv)
     print(machine.one_line())
+    if args.first_epochs:
+        for unroll, (first, second) in first_epochs().items():
+            print(
+                f"unroll={unroll}: first epoch {first:.1f} s, "
+                f"second {second:.1f} s"
+            )
+        return
     print(
         f"backend {keras.backend.backend()}, batch {args.batch}, "
         f"{args.channels} channels, {args.units} units, float32, "

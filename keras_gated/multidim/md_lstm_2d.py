@@ -1,3 +1,5 @@
+import itertools
+
 import keras
 from keras import ops
 
@@ -99,34 +101,40 @@ class MDLSTM2D(keras.layers.Layer):
     **The wavefront.** The pixels with `y + x = t` depend only on the
     anti-diagonal `t − 1`, so the layer runs `H + W − 1` sequential steps,
     each one batched product over a whole diagonal, instead of `H·W`
-    steps. The image is skewed (row `y` shifted right by `y`) so that the
-    diagonals become the columns of an `(H, H + W − 1)` array; the input
-    projection `x W` is one product over every pixel, before the steps.
-    Two implementations of the same steps (`unroll`):
+    steps. Without layer norm a step's pre-activations are one product,
+    `[x, h_up, h_left] [W; U_up; U_left] + b`, the input's share computed
+    with the recurrent one (with layer norm, `x W` and the recurrent
+    product are two products, normalized apart). Two implementations of
+    the same steps (`unroll`):
 
     - **Static diagonals** (`unroll=True`, when `H` and `W` are known):
-      the steps are unrolled in the graph, and step `t` computes exactly
-      the `min(t + 1, H, W, H + W − 1 − t)` pixels of its diagonal, read by
-      static slices. No padding is computed and there is no loop. Each
-      step is faster (at 32×32, 1.4× the skewed loop's forward speed on
-      TensorFlow, 2× on JAX), but the graph grows with `H + W`, and so
-      does its compilation: under `fit(jit_compile=True)` the first epoch
-      of a `MultiDirectional` model on 12×12 images, mostly compilation,
-      took 49 s against 11 s with the loop, and on JAX the unrolled
-      backward of a 64×64 image ran 1.8× slower than the loop's. As with
+      the pixels are put in diagonal order once (one gather), the steps
+      are unrolled in the graph, and step `t` computes exactly the
+      `min(t + 1, H, W, H + W − 1 − t)` pixels of its diagonal, read by
+      static slices; one gather puts the outputs back in raster order.
+      No padding is computed and there is no loop. It runs faster (at
+      32×32, 1.6× the skewed loop's forward speed on TensorFlow and on
+      JAX, 1.8× and 2.6× in training), but the graph grows with
+      `H + W`, and so does its compilation: under `fit(jit_compile=True)`
+      the first epoch of notebook 04's `MultiDirectional` model on 12×12
+      images, mostly compilation, took 42 s against 8 s with the loop
+      (`benchmarks/mdlstm_speed.py --first-epochs`). As with
       `keras.layers.RNN(unroll=True)`: for small, fixed sizes, and
       inference or long training runs.
     - **The skewed loop** (`unroll=False`, the default, or unknown
-      sizes): Keras' backend `rnn` over the skewed columns (TensorFlow: a
-      `while_loop` with `maximum_iterations`, which trains under XLA; JAX:
-      `lax.scan`, with a static trip count, so it differentiates); in step
-      `t` the
-      left neighbours are the previous column and the up neighbours the
-      previous column shifted down one row. Each step computes all `H`
-      rows of its column, about half of them padding on a square image.
+      sizes): the image is skewed (row `y` shifted right by `y`) so that
+      the diagonals become the columns of an `(H, H + W − 1)` array, and
+      Keras' backend `rnn` runs over the columns (TensorFlow: a
+      `while_loop` with `maximum_iterations`, which trains under XLA;
+      JAX: `lax.scan`, with a static trip count, so it differentiates).
+      In step `t` the left neighbours are the previous column and the up
+      neighbours the previous column shifted down one row. Each step
+      computes all `H` rows of its column, about half of them padding on
+      a square image.
 
-    The other directions flip the image, scan from the top left, and flip
-    back.
+    The other directions are the top-left scan of the flipped image,
+    flipped back (the skewed loop flips; the static diagonals fold the
+    flips into their two gathers).
 
     **Unknown `H` or `W`.** The skewed loop runs. On TensorFlow the sizes
     are read from the input's shape when the graph runs: the skew, the
@@ -375,100 +383,106 @@ class MDLSTM2D(keras.layers.Layer):
     def call(self, inputs, mask=None, sizes=None):
         self._check_shape(inputs.shape)
         valid = self._valid(inputs, mask, sizes)
+        # [W; U_up; U_left]: without layer norm, one product per step.
+        kernel = ops.concatenate(
+            [self.kernel, self.recurrent_kernel_up, self.recurrent_kernel_left],
+            axis=0,
+        )
+        if self._unrolls(inputs.shape[1], inputs.shape[2]):
+            return self._diagonals(inputs, valid, kernel)
         flips = FLIPS[self.direction]
         inputs = _flip(inputs, flips)
         if valid is not None:
             valid = _flip(valid, flips)
-
-        projection = ops.matmul(inputs, self.kernel)
-        if self.use_layer_norm:
-            projection = layer_norm(
-                projection,
-                self.kernel_norm_gamma,
-                self.kernel_norm_beta,
-                self.norm_epsilon,
-            )
-        if self.use_bias:
-            projection = projection + self.bias
-        recurrent_kernel = ops.concatenate(
-            [self.recurrent_kernel_up, self.recurrent_kernel_left], axis=0
-        )
-        height, width = inputs.shape[1], inputs.shape[2]
-        if self._unrolls(height, width):
-            scan = self._diagonals
-        else:
-            scan = self._skewed_loop
-        outputs = scan(projection, valid, recurrent_kernel)
+        outputs = self._skewed_loop(inputs, valid, kernel)
         return _flip(unskew(outputs, ops.shape(inputs)[2]), flips)
 
     def _unrolls(self, height, width):
         """Whether `call` runs the static diagonals."""
         return self.unroll and height is not None and width is not None
 
-    def _diagonals(self, projection, valid, recurrent_kernel):
+    def _diagonals(self, inputs, valid, kernel):
         """The wavefront as `H + W − 1` steps on exact diagonals (static).
 
         Diagonal `t` holds the pixels `(y, t − y)` for `y` from `lo_t =
-        max(0, t − W + 1)` to `hi_t = min(t, H − 1)`: rows `lo_t…hi_t` of
-        the skewed projection's column `t`. In step `t` the previous
-        diagonal's states, padded with a zero at each end, give the up
-        neighbours (`y − 1`) and the left ones (`y`) as two static slices,
-        the pad standing in for the neighbours outside the image. Nothing
-        is computed for pixels outside the image, and with no mask nothing
-        is masked. Returns the outputs in the skewed layout
-        `(B, H, H + W − 1, u)`, zeros off the image.
+        max(0, t − W + 1)` to `hi_t = min(t, H − 1)`. The pixels are put
+        in diagonal order once, pixel-major (`(H·W, B, ·)`: diagonal `t`
+        is one contiguous block of rows, and `split` cuts all the blocks
+        in one operation, whose gradient is one concatenation). In step
+        `t` the previous diagonal's states, padded with a zero row at
+        each end, give the up neighbours (`y − 1`) and the left ones
+        (`y`) as two static slices, the pad standing in for the
+        neighbours outside the image. Nothing is computed for pixels
+        outside the image, and with no mask nothing is masked. The
+        outputs are concatenated in diagonal order and put back in raster
+        order by one gather. Returns `(B, H, W, u)`.
         """
-        batch, height, width = projection.shape[:3]
-        batch = ops.shape(projection)[0] if batch is None else batch
+        batch, height, width = inputs.shape[:3]
+        batch = ops.shape(inputs)[0] if batch is None else batch
         units, steps = self.units, height + width - 1
         lows = [max(0, t - width + 1) for t in range(steps)]
         highs = [min(t, height - 1) for t in range(steps)]
-        # The skewed layout (row y shifted right by y) makes diagonal t
-        # the column t, rows lo_t to hi_t: static slices, no gather. The
-        # columns are unstacked first, so that the gradient of each step's
-        # slice is one column, not the whole array (TensorFlow).
-        columns = ops.unstack(skew(projection), steps, axis=2)
+        lengths = [high - low + 1 for low, high in zip(lows, highs)]
+        # The raster index of the scan frame's pixel (y, x): the flips of
+        # the direction are part of the permutation.
+        flips = FLIPS[self.direction]
+        rows = range(height - 1, -1, -1) if 1 in flips else range(height)
+        columns = range(width - 1, -1, -1) if 2 in flips else range(width)
+        rows, columns = list(rows), list(columns)
+        order = [
+            rows[y] * width + columns[t - y]
+            for t, (low, high) in enumerate(zip(lows, highs))
+            for y in range(low, high + 1)
+        ]
+        raster = [0] * len(order)
+        for position, pixel in enumerate(order):
+            raster[pixel] = position
+        boundaries = list(itertools.accumulate(lengths))[:-1]
+
+        def diagonal_order(x):  # (B, H, W, F) -> (H·W, B, F), diagonals
+            x = ops.transpose(x, (1, 2, 0, 3))
+            x = ops.reshape(x, (height * width, batch, x.shape[-1]))
+            return ops.take(x, order, axis=0)
+
+        inputs = ops.split(diagonal_order(inputs), boundaries, axis=0)
         if valid is not None:
-            valid = ops.unstack(skew(valid[..., None]), steps, axis=2)
+            valid = ops.split(
+                diagonal_order(valid[..., None]), boundaries, axis=0
+            )
         outputs, h, c = [], None, None
-        for t, (low, high) in enumerate(zip(lows, highs)):
-            length = high - low + 1
-            z_x = columns[t][:, low : high + 1]
+        padding = [[1, 1], [0, 0], [0, 0]]
+        for t, length in enumerate(lengths):
             if t == 0:
                 h_up = c_up = h_left = c_left = ops.zeros(
-                    (batch, 1, units), self.compute_dtype
+                    (1, batch, units), self.compute_dtype
                 )
             else:
-                shift = low - lows[t - 1]
-                padding = [[0, 0], [1, 1], [0, 0]]
+                shift = lows[t] - lows[t - 1]
                 h_pad, c_pad = ops.pad(h, padding), ops.pad(c, padding)
-                h_up = h_pad[:, shift : shift + length]
-                c_up = c_pad[:, shift : shift + length]
-                h_left = h_pad[:, shift + 1 : shift + 1 + length]
-                c_left = c_pad[:, shift + 1 : shift + 1 + length]
-            h, c = self._pixel(
-                z_x, h_up, c_up, h_left, c_left, recurrent_kernel
-            )
+                h_up = h_pad[shift : shift + length]
+                c_up = c_pad[shift : shift + length]
+                h_left = h_pad[shift + 1 : shift + 1 + length]
+                c_left = c_pad[shift + 1 : shift + 1 + length]
+            h, c = self._pixel(inputs[t], h_up, c_up, h_left, c_left, kernel)
             if valid is not None:
-                pixel = valid[t][:, low : high + 1]
-                h, c = h * pixel, c * pixel
-            outputs.append(
-                ops.pad(h, [[0, 0], [low, height - 1 - high], [0, 0]])
-            )
-        return ops.stack(outputs, axis=2)
+                h, c = h * valid[t], c * valid[t]
+            outputs.append(h)
+        outputs = ops.take(ops.concatenate(outputs, axis=0), raster, axis=0)
+        outputs = ops.reshape(outputs, (height, width, batch, units))
+        return ops.transpose(outputs, (2, 0, 1, 3))
 
-    def _skewed_loop(self, projection, valid, recurrent_kernel):
+    def _skewed_loop(self, inputs, valid, kernel):
         """The wavefront as a loop over the skewed image's columns.
 
         Returns the outputs in the skewed layout `(B, H, H + W − 1, u)`.
         """
-        units, gates = self.units, 5 * self.units
+        units, channels = self.units, inputs.shape[-1]
         if valid is None:
-            valid = ops.ones_like(projection[..., 0])
-        # One array for the loop: the projection and the pixel's validity
-        # (0 off the image, after the skew).
-        packed = ops.concatenate([projection, valid[..., None]], axis=-1)
-        skewed = skew(packed)  # (B, H, T, 5u + 1), T = H + W - 1
+            valid = ops.ones_like(inputs[..., 0])
+        # One array for the loop: the pixels and their validity (0 off
+        # the image, after the skew).
+        packed = ops.concatenate([inputs, valid[..., None]], axis=-1)
+        skewed = skew(packed)  # (B, H, T, d + 1), T = H + W - 1
         dims = ops.shape(skewed)
         static = tuple(skewed.shape)
         batch, height, steps = (
@@ -476,11 +490,11 @@ class MDLSTM2D(keras.layers.Layer):
         )
         sequence = ops.reshape(
             ops.transpose(skewed, (0, 2, 1, 3)),
-            (batch, steps, height * (gates + 1)),
+            (batch, steps, height * (channels + 1)),
         )
         # Rows are flattened to (B * H, .) inside the loop, so that the
-        # recurrent product is one 2-D matmul; the pixel above row y is
-        # the previous row of that array, except on row 0.
+        # product is one 2-D matmul; the pixel above row y is the previous
+        # row of that array, except on row 0.
         below_top = ops.cast(
             ops.arange(height)[None, :] > 0, self.compute_dtype
         )
@@ -490,15 +504,13 @@ class MDLSTM2D(keras.layers.Layer):
         no_row = ops.zeros((1, units), dtype=self.compute_dtype)
 
         def step(column, states):
-            column = ops.reshape(column, (-1, gates + 1))
-            z_column, pixel = column[:, :gates], column[:, gates:]
+            column = ops.reshape(column, (-1, channels + 1))
+            x, pixel = column[:, :channels], column[:, channels:]
             h_left = ops.reshape(states[0], (-1, units))
             c_left = ops.reshape(states[1], (-1, units))
             h_up = ops.concatenate([no_row, h_left[:-1]], axis=0) * below_top
             c_up = ops.concatenate([no_row, c_left[:-1]], axis=0) * below_top
-            h, c = self._pixel(
-                z_column, h_up, c_up, h_left, c_left, recurrent_kernel
-            )
+            h, c = self._pixel(x, h_up, c_up, h_left, c_left, kernel)
             h = ops.reshape(h * pixel, (batch, height * units))
             return h, [h, ops.reshape(c * pixel, (batch, height * units))]
 
@@ -512,29 +524,43 @@ class MDLSTM2D(keras.layers.Layer):
         outputs = ops.reshape(outputs, (batch, steps, height, units))
         return ops.transpose(outputs, (0, 2, 1, 3))
 
-    def _pixel(self, z_x, h_up, c_up, h_left, c_left, recurrent_kernel):
-        """One step of the cell on pixels of any leading shape."""
+    def _pixel(self, x, h_up, c_up, h_left, c_left, kernel):
+        """One step of the cell on pixels of any leading shape.
+
+        `kernel` is `[W; U_up; U_left]`, `(d + 2u, 5u)`.
+        """
         units = self.units
-        neighbours = ops.concatenate([h_up, h_left], axis=-1)
-        z_h = ops.matmul(neighbours, recurrent_kernel)
         if self.use_layer_norm:
-            z_h = layer_norm(
-                z_h,
+            channels = x.shape[-1]
+            neighbours = ops.concatenate([h_up, h_left], axis=-1)
+            z = layer_norm(
+                ops.matmul(x, kernel[:channels]),
+                self.kernel_norm_gamma,
+                self.kernel_norm_beta,
+                self.norm_epsilon,
+            ) + layer_norm(
+                ops.matmul(neighbours, kernel[channels:]),
                 self.recurrent_norm_gamma,
                 self.recurrent_norm_beta,
                 self.norm_epsilon,
             )
-        z = z_x + z_h
-        i, o, f_y, f_x, g = (
-            z[..., k * units : (k + 1) * units] for k in range(5)
-        )
-        if self.use_peepholes:
-            p = self.peephole_kernel
-            i = i + p[0] * c_up + p[1] * c_left
-            f_y = f_y + p[2] * c_up
-            f_x = f_x + p[3] * c_left
+        else:
+            z = ops.matmul(ops.concatenate([x, h_up, h_left], axis=-1), kernel)
+        if self.use_bias:
+            z = z + self.bias
         sigma = self.recurrent_activation
-        i, f_y, f_x, g = sigma(i), sigma(f_y), sigma(f_x), self.activation(g)
+        if self.use_peepholes:
+            i, o, f_y, f_x, g = ops.split(z, 5, axis=-1)
+            p = self.peephole_kernel
+            i = sigma(i + p[0] * c_up + p[1] * c_left)
+            f_y = sigma(f_y + p[2] * c_up)
+            f_x = sigma(f_x + p[3] * c_left)
+        else:
+            # The four gates before g are contiguous: one activation each
+            # for the gates and for g (fewer, larger operations).
+            gates, g = ops.split(z, [4 * units], axis=-1)
+            i, o, f_y, f_x = ops.split(sigma(gates), 4, axis=-1)
+        g = self.activation(g)
         if self.variant == "graves":
             c = i * g + f_y * c_up + f_x * c_left
         elif self.variant == "halved":
@@ -542,8 +568,7 @@ class MDLSTM2D(keras.layers.Layer):
         else:
             c = i * g + f_y * (f_x * c_up + (1.0 - f_x) * c_left)
         if self.use_peepholes:
-            o = o + self.peephole_kernel[4] * c
-        o = sigma(o)
+            o = sigma(o + self.peephole_kernel[4] * c)
         shown = c
         if self.use_layer_norm:
             shown = layer_norm(
