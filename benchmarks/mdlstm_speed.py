@@ -63,14 +63,7 @@ class PixelLoop(keras.layers.Layer):
             ops.concatenate([images, column], axis=-1),
             (batch, height * width, channels + width),
         )
-        kernel = ops.concatenate(
-            [
-                layer.kernel,
-                layer.recurrent_kernel_up,
-                layer.recurrent_kernel_left,
-            ],
-            axis=0,
-        )
+        kernel = layer._step_kernel()
 
         def step(pixel, states):
             h_left, c_left, row_h, row_c = states

@@ -383,11 +383,7 @@ class MDLSTM2D(keras.layers.Layer):
     def call(self, inputs, mask=None, sizes=None):
         self._check_shape(inputs.shape)
         valid = self._valid(inputs, mask, sizes)
-        # [W; U_up; U_left]: without layer norm, one product per step.
-        kernel = ops.concatenate(
-            [self.kernel, self.recurrent_kernel_up, self.recurrent_kernel_left],
-            axis=0,
-        )
+        kernel = self._step_kernel()
         if self._unrolls(inputs.shape[1], inputs.shape[2]):
             return self._diagonals(inputs, valid, kernel)
         flips = FLIPS[self.direction]
@@ -396,6 +392,18 @@ class MDLSTM2D(keras.layers.Layer):
             valid = _flip(valid, flips)
         outputs = self._skewed_loop(inputs, valid, kernel)
         return _flip(unskew(outputs, ops.shape(inputs)[2]), flips)
+
+    def _step_kernel(self):
+        """The weights `_pixel` multiplies by, put together once a call.
+
+        Without layer norm `[W; U_up; U_left]`, `(d + 2u, 5u)`, for one
+        product per step; with it the pair `(W, [U_up; U_left])`, whose
+        products are normalized apart.
+        """
+        recurrent = [self.recurrent_kernel_up, self.recurrent_kernel_left]
+        if self.use_layer_norm:
+            return self.kernel, ops.concatenate(recurrent, axis=0)
+        return ops.concatenate([self.kernel, *recurrent], axis=0)
 
     def _unrolls(self, height, width):
         """Whether `call` runs the static diagonals."""
@@ -527,19 +535,19 @@ class MDLSTM2D(keras.layers.Layer):
     def _pixel(self, x, h_up, c_up, h_left, c_left, kernel):
         """One step of the cell on pixels of any leading shape.
 
-        `kernel` is `[W; U_up; U_left]`, `(d + 2u, 5u)`.
+        `kernel` is `_step_kernel()`.
         """
         units = self.units
         if self.use_layer_norm:
-            channels = x.shape[-1]
+            input_kernel, recurrent_kernel = kernel
             neighbours = ops.concatenate([h_up, h_left], axis=-1)
             z = layer_norm(
-                ops.matmul(x, kernel[:channels]),
+                ops.matmul(x, input_kernel),
                 self.kernel_norm_gamma,
                 self.kernel_norm_beta,
                 self.norm_epsilon,
             ) + layer_norm(
-                ops.matmul(neighbours, kernel[channels:]),
+                ops.matmul(neighbours, recurrent_kernel),
                 self.recurrent_norm_gamma,
                 self.recurrent_norm_beta,
                 self.norm_epsilon,
