@@ -62,9 +62,16 @@ class MDLSTM2D(keras.layers.Layer):
     - `"leifert"` is the stable cell of Leifert et al. 2016: one forget
       gate `f = f_y` scales a convex combination of the two predecessors'
       states, mixed by the gate `λ = f_x`, so the carried state is never
-      larger than the larger predecessor's. (Our transcription of the
-      paper's description; no reference implementation was available to
-      check it against.)
+      larger than the larger predecessor's. It is `rnn2d`'s stable cell
+      (`src/lstm_stable_cpu.cc`).
+
+    `"graves"` and `"leifert"`, the four directions and per-image sizes
+    are tested against `rnn2d`'s own forward pass (compiled from its C++
+    sources; `tests/multidim/data/make_rnn2d_values.py`): equal to
+    2e-16 in float64. `rnn2d` orders the gates `g, i, o, f_y, f_x`
+    (`a` for our `g`), and its parameters per direction as bias, input
+    weights, `U_up`, `U_left`; `MultiDirectional`'s direction order is
+    `rnn2d`'s.
 
     With `use_layer_norm=True` (Ba et al. 2016, as in `LNLSTMCell`):
 
@@ -191,7 +198,7 @@ class MDLSTM2D(keras.layers.Layer):
         in Multidimensional Recurrent Neural Networks", JMLR 17(97), 2016.
         http://jmlr.org/papers/v17/14-203.html
         J. Puigcerver, `rnn2d` (the four directions, the wavefront, sizes,
-        the halved cell). https://github.com/jpuigcerver/rnn2d
+        the halved and stable cells). https://github.com/jpuigcerver/rnn2d
     """
 
     def __init__(
