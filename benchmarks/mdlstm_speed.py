@@ -14,12 +14,15 @@ without dynamic indexing. All three give the same numbers in float64
 All are compiled as in `rnn_speed.py`: "forward" is the model in a
 `tf.function` (JAX: a `jax.jit` `stateless_call`), "forward+backward" a
 training step (loss, gradients, SGD update). Candidates run interleaved,
-each repeat timing each once; the script prints medians and the ratio
-pixel loop / wavefront.
+each repeat timing each once, warm: right after an untimed call of the
+same function, as in a loop over batches (`--idle` sleeps instead, the
+figure of a model called now and then). The script prints medians and
+the ratio pixel loop / wavefront.
 
     python benchmarks/mdlstm_speed.py            # 32x32 and 64x64
     KERAS_BACKEND=jax python benchmarks/mdlstm_speed.py
     python benchmarks/mdlstm_speed.py --sizes 16 --repeats 3   # quick
+    python benchmarks/mdlstm_speed.py --sizes 32 --idle 0.05   # cold
     python benchmarks/mdlstm_speed.py --first-epochs   # compilation
 """
 
@@ -186,7 +189,7 @@ def check(size, batch, channels, units):
             )
 
 
-def measure(size, batch, channels, units, repeats):
+def measure(size, batch, channels, units, repeats, idle=0.0):
     check(size, batch, channels, units)
     wavefront, skewed, pixels, x = _models(
         size, batch, channels, units, "float32"
@@ -202,9 +205,18 @@ def measure(size, batch, channels, units, repeats):
     for fns in functions.values():  # warm-up: compile
         for function in fns.values():
             _time(function, x)
+    # Each timed call follows an untimed call of the same function, as in
+    # a loop over batches: what ran just before (another candidate, or
+    # nothing for a while) otherwise changes the wavefront's short forward
+    # by up to 30% (design note 0010). `idle` instead sleeps before
+    # each timed call: the figure of a model called now and then.
     for _ in range(repeats):
         for name, fns in functions.items():
             for mode, function in fns.items():
+                if idle:
+                    time.sleep(idle)
+                else:
+                    _time(function, x)
                 times[name][mode].append(_time(function, x))
     return {
         mode: {name: statistics.median(times[name][mode]) for name in functions}
@@ -251,6 +263,14 @@ def main(argv=None):
     parser.add_argument("--units", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
+        "--idle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="sleep this long before each timed call, instead of the "
+        "untimed warm-up call of the same function",
+    )
+    parser.add_argument(
         "--first-epochs",
         action="store_true",
         help="time notebook 04's first two fit(jit_compile=True) epochs "
@@ -268,7 +288,8 @@ def main(argv=None):
     print(
         f"backend {keras.backend.backend()}, batch {args.batch}, "
         f"{args.channels} channels, {args.units} units, float32, "
-        f"medians of {args.repeats}"
+        f"medians of {args.repeats}, "
+        + (f"{args.idle:g} s idle before each call" if args.idle else "warm")
     )
     print(
         "| image | mode | wavefront | skewed loop | pixel loop | "
@@ -277,7 +298,12 @@ def main(argv=None):
     print("|---|---|---|---|---|---|---|")
     for size in args.sizes:
         results = measure(
-            size, args.batch, args.channels, args.units, args.repeats
+            size,
+            args.batch,
+            args.channels,
+            args.units,
+            args.repeats,
+            args.idle,
         )
         for mode, medians in results.items():
             wave, pixel = medians["wavefront"], medians["pixel loop"]

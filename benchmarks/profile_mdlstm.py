@@ -54,7 +54,11 @@ def kernel_times(function, *args):
     durations = collections.defaultdict(list)
     for event in events:
         name = re.sub(r"\.\d+$", "", event.get("name", ""))
-        kernel = name.endswith("fusion") and not name.startswith("end:")
+        # A kernel names its device (as does the executor's wait for
+        # them all); its "end:" marker does not.
+        kernel = "device_ordinal" in event.get("args", {}) and not (
+            name.startswith(("end:", "ThunkExecutor"))
+        )
         if event.get("ph") != "X" or not kernel:
             continue
         total[name] += event["dur"] / CALLS
