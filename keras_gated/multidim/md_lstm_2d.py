@@ -68,10 +68,10 @@ class MDLSTM2D(keras.layers.Layer):
     `"graves"` and `"leifert"`, the four directions and per-image sizes
     are tested against `rnn2d`'s own forward pass (compiled from its C++
     sources; `tests/multidim/data/make_rnn2d_values.py`): equal to
-    2e-16 in float64. `rnn2d` orders the gates `g, i, o, f_y, f_x`
-    (`a` for our `g`), and its parameters per direction as bias, input
-    weights, `U_up`, `U_left`; `MultiDirectional`'s direction order is
-    `rnn2d`'s.
+    2e-16 in float64. These `rnn2d` sources order the gates `g, i, o,
+    f_y, f_x` (`a` for our `g`), and the parameters per direction as
+    bias, input weights, `U_up`, `U_left`; `MultiDirectional`'s
+    direction order is `rnn2d`'s.
 
     With `use_layer_norm=True` (Ba et al. 2016, as in `LNLSTMCell`):
 
