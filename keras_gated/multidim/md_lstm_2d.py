@@ -71,7 +71,8 @@ class MDLSTM2D(keras.layers.Layer):
     2e-16 in float64. These `rnn2d` sources order the gates `g, i, o,
     f_y, f_x` (`a` for our `g`), and the parameters per direction as
     bias, input weights, `U_up`, `U_left`; `MultiDirectional`'s
-    direction order is `rnn2d`'s.
+    direction order is theirs (later `rnn2d` code orders the directions
+    top-left, bottom-left, top-right, bottom-right).
 
     With `use_layer_norm=True` (Ba et al. 2016, as in `LNLSTMCell`):
 

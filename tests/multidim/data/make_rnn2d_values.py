@@ -13,6 +13,15 @@ implementation the issue names, not against our reading of it:
   `src/lstm_stable_cpu.cc` at commit `5eb8d77` (the stable cell,
   `C = s(Gi) f(A) + s(Gf) s(Gl) C(y-1,x) + s(Gf) (1 - s(Gl)) C(y,x-1)`).
 
+Only the forward passes are compared: the backward pass in that stable
+file is the standard cell's (its `bw_elemwise_ops` propagates `dC`
+through `s(Gfy)` and `s(Gfx)` of the next pixels, not through `s(Gf) s(Gl)`
+and `s(Gf) (1 - s(Gl))`). Our gradients are checked by finite
+differences. rnn2d's halved cell lives in its later, class-based code
+(`include/rnn2d/internal/cpu/lstm2d_cell_halved.h`, not compiled here),
+which also orders the directions differently (top-left, bottom-left,
+top-right, bottom-right).
+
 The script compiles those forward functions unchanged with `g++` against
 the reference BLAS (`dgemm_`, Debian's `libblas-dev`), in float64 and
 without OpenMP, and calls them through `ctypes`. Two shim headers stand
