@@ -166,11 +166,16 @@ def _time(function, x):
     return time.perf_counter() - start
 
 
-def measure(candidates, batch, steps, features, units, repeats, warmup=2):
+def measure(
+    candidates, batch, steps, features, units, repeats, warmup=2, warm=False
+):
     """Returns `{candidate: {mode: {"median_s", "ratio", "baseline"}}}`.
 
     Each repeat times every candidate once, in turn, so that load on the
-    machine falls on all of them alike; the ratio is of medians.
+    machine falls on all of them alike; the ratio is of medians. With
+    `warm`, each timed call follows an untimed call of the same function
+    (as in a loop over batches; `mdlstm_speed.py` times so), instead of
+    following the other candidates' calls.
     """
     x = keras.ops.convert_to_tensor(
         np.random.default_rng(0).normal(size=(batch, steps, features)),
@@ -190,6 +195,8 @@ def measure(candidates, batch, steps, features, units, repeats, warmup=2):
     for _ in range(repeats):
         for name, fns in functions.items():
             for mode, function in fns.items():
+                if warm:
+                    _time(function, x)
                 times[name][mode].append(_time(function, x))
     results = {}
     for name, (baseline, _) in candidates.items():
@@ -329,6 +336,12 @@ def main(argv=None):
         "added), e.g. --only kg.SRU",
     )
     parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="time each call right after an untimed call of the same "
+        "function (the published tables are timed without)",
+    )
+    parser.add_argument(
         "--out",
         default=str(pathlib.Path(__file__).parent / "results"),
         help="folder for results.json and results.png",
@@ -347,6 +360,7 @@ def main(argv=None):
     report = {
         "machine": machine_description(),
         "cpu": machine.cpu_model(),
+        "warm": args.warm,
         "rows": [],
     }
     print(report["machine"])
@@ -357,7 +371,9 @@ def main(argv=None):
         if args.only:
             wanted = set(args.only) | {CANDIDATES[n][0] for n in args.only}
             candidates = {n: c for n, c in CANDIDATES.items() if n in wanted}
-        results = measure(candidates, repeats=repeats, **main_shape)
+        results = measure(
+            candidates, repeats=repeats, warm=args.warm, **main_shape
+        )
         _print(title, results)
         report["rows"].append(
             {"title": title, "shape": main_shape, "results": results}
@@ -367,7 +383,9 @@ def main(argv=None):
         wide = {**main_shape, "features": 1024 if not args.quick else 256}
         wide["units"] = 128 if not args.quick else 32
         title = f"wide input: {', '.join(f'{k}={v}' for k, v in wide.items())}"
-        results = measure(WIDE_CANDIDATES, repeats=repeats, **wide)
+        results = measure(
+            WIDE_CANDIDATES, repeats=repeats, warm=args.warm, **wide
+        )
         _print(title, results)
         report["rows"].append(
             {"title": title, "shape": wide, "results": results}
@@ -379,7 +397,9 @@ def main(argv=None):
             f"long sequences: {', '.join(f'{k}={v}' for k, v in shape.items())}"
         )
         long_repeats = max(3, repeats // (1 + steps // 1000))
-        results = measure(LONG_CANDIDATES, repeats=long_repeats, **shape)
+        results = measure(
+            LONG_CANDIDATES, repeats=long_repeats, warm=args.warm, **shape
+        )
         _print(title, results)
         report["rows"].append(
             {"title": title, "shape": shape, "results": results}
