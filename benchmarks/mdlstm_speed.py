@@ -11,13 +11,13 @@ from that row with a one-hot of the column, which XLA and JAX compile
 without dynamic indexing. All three give the same numbers in float64
 (checked to 1e-9 before timing; float32 only up to rounding).
 
-All are compiled as in `rnn_speed.py`: "forward" is the model in a
-`tf.function` (JAX: a `jax.jit` `stateless_call`), "forward+backward" a
-training step (loss, gradients, SGD update). Candidates run interleaved,
-each repeat timing each once, warm: right after an untimed call of the
-same function, as in a loop over batches (`--idle` sleeps instead, the
-figure of a model called now and then). The script prints medians and
-the ratio pixel loop / wavefront.
+All are compiled by `rnn_speed.py`'s `model_functions`: "forward" is the
+model in a `tf.function` (JAX: a `jax.jit` `stateless_call`),
+"forward+backward" a training step (loss, gradients, SGD update).
+Candidates run interleaved, each repeat timing each once, warm: right
+after an untimed call of the same function, as in a loop over batches
+(`--idle` sleeps instead, the figure of a model called now and then). The
+script prints medians and the ratio pixel loop / wavefront.
 
     python benchmarks/mdlstm_speed.py            # 32x32 and 64x64
     KERAS_BACKEND=jax python benchmarks/mdlstm_speed.py
@@ -41,10 +41,14 @@ import keras
 import numpy as np
 from keras import ops
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-import keras_gated as kg
-from keras_gated._compat import rnn
-from keras_gated.examples import machine
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+import rnn_speed  # noqa: E402
+
+import keras_gated as kg  # noqa: E402
+from keras_gated._compat import rnn  # noqa: E402
+from keras_gated.examples import machine  # noqa: E402
 
 
 class PixelLoop(keras.layers.Layer):
@@ -98,57 +102,6 @@ class PixelLoop(keras.layers.Layer):
         return ops.reshape(outputs, (batch, height, width, units))
 
 
-def _functions(model):
-    if keras.backend.backend() == "jax":
-        import jax
-        import jax.numpy as jnp
-
-        trainable = [v.value for v in model.trainable_variables]
-        non_trainable = [v.value for v in model.non_trainable_variables]
-
-        @jax.jit
-        def forward(trainable, x):
-            return model.stateless_call(trainable, non_trainable, x)[0]
-
-        def loss(trainable, x):
-            out, _ = model.stateless_call(trainable, non_trainable, x)
-            return jnp.mean(jnp.square(out))
-
-        @jax.jit
-        def train_step(trainable, x):
-            value, grads = jax.value_and_grad(loss)(trainable, x)
-            return value, [w - 1e-3 * g for w, g in zip(trainable, grads)]
-
-        return {
-            "forward": lambda x: forward(trainable, x),
-            "forward+backward": lambda x: train_step(trainable, x),
-        }
-    import tensorflow as tf
-
-    optimizer = keras.optimizers.SGD(1e-3)
-    optimizer.build(model.trainable_variables)
-
-    @tf.function
-    def forward(x):
-        return model(x, training=False)
-
-    @tf.function
-    def train_step(x):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(model(x, training=True)))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply(grads, model.trainable_variables)
-        return loss
-
-    return {"forward": forward, "forward+backward": train_step}
-
-
-def _time(function, x):
-    start = time.perf_counter()
-    keras.tree.map_structure(keras.ops.convert_to_numpy, function(x))
-    return time.perf_counter() - start
-
-
 def _models(size, batch, channels, units, dtype):
     """The wavefront, skewed-loop and pixel-loop models, same weights."""
     keras.utils.set_random_seed(0)
@@ -195,16 +148,16 @@ def measure(size, batch, channels, units, repeats, idle=0.0):
         size, batch, channels, units, "float32"
     )
     functions = {
-        "wavefront": _functions(wavefront),
-        "skewed loop": _functions(skewed),
-        "pixel loop": _functions(pixels),
+        "wavefront": rnn_speed.model_functions(wavefront),
+        "skewed loop": rnn_speed.model_functions(skewed),
+        "pixel loop": rnn_speed.model_functions(pixels),
     }
     times = {
         name: {mode: [] for mode in fns} for name, fns in functions.items()
     }
     for fns in functions.values():  # warm-up: compile
         for function in fns.values():
-            _time(function, x)
+            rnn_speed._time(function, x)
     # Each timed call follows an untimed call of the same function, as in
     # a loop over batches: what ran just before (another candidate, or
     # nothing for a while) otherwise changes the wavefront's short forward
@@ -216,8 +169,8 @@ def measure(size, batch, channels, units, repeats, idle=0.0):
                 if idle:
                     time.sleep(idle)
                 else:
-                    _time(function, x)
-                times[name][mode].append(_time(function, x))
+                    rnn_speed._time(function, x)
+                times[name][mode].append(rnn_speed._time(function, x))
     return {
         mode: {name: statistics.median(times[name][mode]) for name in functions}
         for mode in ("forward", "forward+backward")

@@ -105,7 +105,16 @@ LONG_CANDIDATES = {
 def _functions(layer_factory, batch, steps, features, units):
     """A forward function and a training-step function for one layer."""
     inputs = keras.Input((steps, features), batch_size=batch)
-    model = keras.Model(inputs, layer_factory(units)(inputs))
+    return model_functions(keras.Model(inputs, layer_factory(units)(inputs)))
+
+
+def model_functions(model):
+    """`{"forward": f, "forward+backward": f}`, each taking the input.
+
+    TensorFlow: `tf.function`s (the training step with an SGD update);
+    JAX: `jax.jit`-compiled `stateless_call`s. `mdlstm_speed.py` uses them
+    too.
+    """
     if keras.backend.backend() == "jax":
         return _jax_functions(model)
     import tensorflow as tf
